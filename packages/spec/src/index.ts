@@ -41,3 +41,16 @@ export type {
 } from "./schema.js";
 export { renderConfigYaml } from "./render-yaml.js";
 export { configJsonSchema } from "./json-schema.js";
+export {
+  type BundleConfigOptions,
+  type BundleConfigs,
+  type BundleLayout,
+  bundleRuntime,
+  generateBundleConfigs,
+  type ImageConfigInfo,
+} from "./bundle-config.js";
+export { formatGoJson } from "./go-json.js";
+export { applyImageLabel, IMAGE_CONFIG_LABEL, parseImageLabel } from "./image-label.js";
+export type { OciIdMapping, OciMount } from "./mounts.js";
+export type { OciSpec, RuntimeConfig } from "./oci-types.js";
+export type { Rlimit } from "./rlimits.js";

@@ -1,0 +1,116 @@
+/**
+ * `ocikit build`: load, validate and merge the YAML files, then (for now) print the result with
+ * `--dry-run`. Writing images arrives with the build pipeline (issue 4); until then `build` without
+ * `--dry-run` checks the configuration and fails with `CLI_NOT_SUPPORTED` rather than pretend. The
+ * pipeline's flags (LinuxKit's `build` flags plus ocikit's) are parsed already so that scripts and
+ * `--help` see the interface it will have, and `--format` names are checked against LinuxKit's list.
+ */
+import { type Command, InvalidArgumentError } from "commander";
+import {
+  formatPos,
+  isOutputFormat,
+  loadConfig,
+  OUTPUT_FORMATS,
+  renderConfigYaml,
+  type SpecWarning,
+} from "@ocikit/spec";
+import type { CliIo } from "./cli-io.js";
+import { CliError } from "./errors.js";
+import { readSources } from "./read-sources.js";
+
+/** The options `build` parses; all but `dryRun` belong to the pipeline that is not there yet. */
+interface BuildOptions {
+  readonly dryRun?: boolean;
+  readonly format?: readonly string[];
+  readonly name?: string;
+  readonly dir?: string;
+  readonly output?: string;
+  readonly arch?: string;
+  readonly pull?: boolean;
+  readonly cache?: string;
+  readonly mirror?: readonly string[];
+  readonly sbom: boolean;
+  readonly json?: boolean;
+}
+
+/** Option keys (as commander names them) and flags of the options only a real build uses. */
+const PIPELINE_OPTIONS = [
+  ["format", "--format"],
+  ["name", "--name"],
+  ["dir", "--dir"],
+  ["output", "--output"],
+  ["arch", "--arch"],
+  ["pull", "--pull"],
+  ["cache", "--cache"],
+  ["mirror", "--mirror"],
+  ["sbom", "--no-sbom"],
+  ["json", "--json"],
+] as const;
+
+/** Adds `build` to `program`. */
+export function registerBuildCommand(program: Command, io: CliIo): void {
+  program
+    .command("build")
+    .summary("validate YAML files and build a bootable image from them")
+    .description(
+      "Load, validate and merge one or more LinuxKit YAML files (later files override earlier ones; - reads\n" +
+        "standard input). With --dry-run, print the merged, normalised configuration as YAML.\n" +
+        "Building images is not yet supported: without --dry-run the files are checked, then the command fails.",
+    )
+    .argument("<file...>", "YAML configuration files; - for standard input")
+    .option("--dry-run", "validate and print the merged configuration; build nothing")
+    .optionsGroup("Build options (accepted, not yet supported; see --dry-run):")
+    .option("-f, --format <format>", "output format, repeatable or comma-separated", collectFormats)
+    .option("--name <name>", "base name of the outputs")
+    .option("--dir <dir>", "directory to write the outputs to")
+    .option("-o, --output <file>", "write the single output to FILE, or - for stdout")
+    .option("--arch <arch>", "architecture of the images to use")
+    .option("--pull", "pull images even when they are cached")
+    .option("--cache <dir>", "image cache directory")
+    .option("--mirror <mirror>", "registry mirror, repeatable", collect)
+    .option("--no-sbom", "do not write an SBOM")
+    .option("--json", "print progress as JSON events")
+    .action(async (files: string[], options: BuildOptions, command: Command) => {
+      await runBuild(files, options, command, io);
+    });
+}
+
+async function runBuild(files: string[], options: BuildOptions, command: Command, io: CliIo): Promise<void> {
+  const sources = await readSources(files, io, { command: "ocikit build" });
+  const loaded = loadConfig(sources);
+  for (const warning of loaded.warnings) io.stderr.write(`${formatWarning(warning)}\n`);
+  const pipelineFlags = PIPELINE_OPTIONS.filter(([key]) => command.getOptionValueSource(key) === "cli").map(
+    ([, flag]) => flag,
+  );
+  if (options.dryRun) {
+    if (pipelineFlags.length > 0) {
+      io.stderr.write(`ocikit build: warning: ${pipelineFlags.join(", ")} ignored with --dry-run\n`);
+    }
+    io.stdout.write(renderConfigYaml(loaded.config));
+    return;
+  }
+  throw new CliError(
+    "CLI_NOT_SUPPORTED",
+    "ocikit build: building images is not yet supported (it arrives with the build pipeline, issue 4); " +
+      "the configuration is valid, and --dry-run prints it",
+  );
+}
+
+/** `file:line:col: warning: message`, or `ocikit build: warning: message` when it has no place. */
+function formatWarning(warning: SpecWarning): string {
+  return `${warning.at ? formatPos(warning.at) : "ocikit build"}: warning: ${warning.message}`;
+}
+
+function collectFormats(value: string, previous: readonly string[] | undefined): string[] {
+  const formats = value.split(",").map((f) => f.trim());
+  for (const format of formats) {
+    if (!isOutputFormat(format)) {
+      throw new InvalidArgumentError(`unknown output format "${format}"; expected one of ${OUTPUT_FORMATS.join(", ")}`);
+    }
+  }
+  return [...(previous ?? []), ...formats];
+}
+
+function collect(value: string, previous: readonly string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

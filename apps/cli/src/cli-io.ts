@@ -1,0 +1,22 @@
+/**
+ * What the CLI may touch of the outside world, passed in so that tests run `main()` in-process with
+ * strings instead of a terminal. `bin.ts` hands in `process`'s streams, environment and directory.
+ */
+
+/** Somewhere text goes: `process.stdout`, `process.stderr`, or a test's collector. */
+export interface TextSink {
+  write(text: string): unknown;
+  /** Terminal width, when it is a terminal; help text wraps to it (default 80). */
+  readonly columns?: number;
+}
+
+/** The process-level inputs and outputs of one CLI run. */
+export interface CliIo {
+  readonly stdout: TextSink;
+  readonly stderr: TextSink;
+  /** Read only when a command is given `-` as a file. */
+  readonly stdin: AsyncIterable<Uint8Array | string>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Relative paths on the command line are resolved against it. */
+  readonly cwd: string;
+}

@@ -1,0 +1,30 @@
+/**
+ * Errors the CLI itself raises, and which exit code an `OcikitError` from any package maps to.
+ */
+import { OcikitError } from "@ocikit/errors";
+import { EXIT_CODES, type ExitCode } from "./exit-codes.js";
+
+/** Stable codes of the CLI's own errors (never renamed or reused). */
+export type CliErrorCode =
+  /** The command line is wrong in a way the parser cannot see (e.g. `-` given twice). */
+  | "CLI_USAGE"
+  /** A configuration file (or standard input) could not be read. */
+  | "CLI_READ_FAILED"
+  /** The command asks for something ocikit cannot do yet (e.g. `build` without `--dry-run`). */
+  | "CLI_NOT_SUPPORTED";
+
+/** An error of the command line, with a message of the form `ocikit COMMAND: what; what to do`. */
+export class CliError extends OcikitError {
+  declare readonly code: CliErrorCode;
+  constructor(code: CliErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+const USER_ERROR_CODES: ReadonlySet<string> = new Set<CliErrorCode>(["CLI_USAGE", "CLI_READ_FAILED"]);
+
+/** 2 when the user must fix their input (CLI usage, unreadable file, any `SPEC_*` code), else 1. */
+export function exitCodeOf(error: OcikitError): ExitCode {
+  if (USER_ERROR_CODES.has(error.code) || error.code.startsWith("SPEC_")) return EXIT_CODES.usage;
+  return EXIT_CODES.failure;
+}
