@@ -90,7 +90,8 @@ export function generateBundleConfigs(entry: ImageEntry, options: BundleConfigOp
   const fail = (code: SpecErrorCode, message: string): never => {
     throw new SpecError(code, `${entry.name} (${entry.image}): ${message}`, options.at);
   };
-  const need = <T>(parsed: Parsed<T>, code: SpecErrorCode): T => (parsed.ok ? parsed.value : fail(code, parsed.message));
+  const need = <T>(parsed: Parsed<T>, code: SpecErrorCode): T =>
+    parsed.ok ? parsed.value : fail(code, parsed.message);
 
   const readonly = e.readonly ?? false;
   const config: OciSpec = {
@@ -99,7 +100,9 @@ export function generateBundleConfigs(entry: ImageEntry, options: BundleConfigOp
     root: { path: "rootfs", ...(readonly ? { readonly: true } : {}) },
     ...(e.hostname ? { hostname: e.hostname } : {}),
     mounts: buildMounts(e, readonly, options.volumes ?? [], fail, need),
-    ...(e.annotations && Object.keys(e.annotations).length > 0 ? { annotations: sortKeys(e.annotations) } : {}),
+    ...(e.annotations && Object.keys(e.annotations).length > 0
+      ? { annotations: sortKeys(e.annotations) }
+      : {}),
     linux: buildLinux(e, fail, need),
   };
   return { config, runtime: buildRuntime(e.runtime), effective: e };
@@ -115,7 +118,9 @@ function buildProcess(e: ImageEntry, image: ImageConfigInfo, ids: IdMap, fail: F
   const cwd = e.cwd || image.WorkingDir || "/";
   const id = (value: IdValue | undefined): number => {
     const n = resolveId(value, ids);
-    return n === undefined ? fail("SPEC_UNKNOWN_ID", `cannot find id "${String(value)}": no container has that name`) : n;
+    return n === undefined
+      ? fail("SPEC_UNKNOWN_ID", `cannot find id "${String(value)}": no container has that name`)
+      : n;
   };
   const additionalGids = (e.additionalGids ?? []).map(id);
   const effective = capabilityList(e.capabilities ?? [], fail);
@@ -152,21 +157,63 @@ function capabilityList(list: readonly string[], fail: Fail): string[] {
     if (capabilityKeyword(name) !== undefined) {
       fail("SPEC_CAPABILITY_ALL_NONE", `"${name}" must be the only capability in the list`);
     }
-    if (!isKnownCapability(name)) fail("SPEC_UNKNOWN_CAPABILITY", `unknown capability "${name}"${capabilityHint(name)}`);
+    if (!isKnownCapability(name))
+      fail("SPEC_UNKNOWN_CAPABILITY", `unknown capability "${name}"${capabilityHint(name)}`);
     if (!out.includes(name)) out.push(name);
   }
   return out;
 }
 
-function buildMounts(e: ImageEntry, readonly: boolean, volumes: readonly VolumeEntry[], fail: Fail, need: Need): OciMount[] {
+function buildMounts(
+  e: ImageEntry,
+  readonly: boolean,
+  volumes: readonly VolumeEntry[],
+  fail: Fail,
+  need: Need,
+): OciMount[] {
   const ro = readonly ? ["ro"] : [];
   // Defaults as Docker has them, keyed by destination; no /dev/shm or /dev/mqueue (§3.6).
   const mounts = new Map<string, OciMount>([
-    ["/proc", { destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "nodev", "noexec", "relatime"] }],
-    ["/dev", { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k", ...ro] }],
-    ["/dev/pts", { destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"] }],
-    ["/sys", { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", ...ro] }],
-    ["/sys/fs/cgroup", { destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["nosuid", "noexec", "nodev", "relatime", "ro"] }],
+    [
+      "/proc",
+      {
+        destination: "/proc",
+        type: "proc",
+        source: "proc",
+        options: ["nosuid", "nodev", "noexec", "relatime"],
+      },
+    ],
+    [
+      "/dev",
+      {
+        destination: "/dev",
+        type: "tmpfs",
+        source: "tmpfs",
+        options: ["nosuid", "strictatime", "mode=755", "size=65536k", ...ro],
+      },
+    ],
+    [
+      "/dev/pts",
+      {
+        destination: "/dev/pts",
+        type: "devpts",
+        source: "devpts",
+        options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"],
+      },
+    ],
+    [
+      "/sys",
+      { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", ...ro] },
+    ],
+    [
+      "/sys/fs/cgroup",
+      {
+        destination: "/sys/fs/cgroup",
+        type: "cgroup",
+        source: "cgroup",
+        options: ["nosuid", "noexec", "nodev", "relatime", "ro"],
+      },
+    ],
   ]);
   const byName = new Map(volumes.map((v) => [v.name, v]));
   const volumeSource = (source: string | undefined, readOnly: boolean, how: string): string | undefined => {
@@ -187,12 +234,19 @@ function buildMounts(e: ImageEntry, readonly: boolean, volumes: readonly VolumeE
   for (const text of e.binds ?? []) {
     const bind = need(parseBind(text), "SPEC_BIND");
     const source = volumeSource(bind.source, isReadOnlyBindText(text), 'end the bind with ":ro"');
-    mounts.set(bind.destination, { destination: bind.destination, type: "bind", source: source ?? "", options: bind.options });
+    mounts.set(bind.destination, {
+      destination: bind.destination,
+      type: "bind",
+      source: source ?? "",
+      options: bind.options,
+    });
   }
   for (const entry of e.mounts ?? []) {
     const mount = need(resolveMount(entry), "SPEC_MOUNT");
     const source =
-      mount.type === "bind" ? volumeSource(mount.source, isReadOnlyMountOptions(entry.options), 'put "ro" in its options') : mount.source;
+      mount.type === "bind"
+        ? volumeSource(mount.source, isReadOnlyMountOptions(entry.options), 'put "ro" in its options')
+        : mount.source;
     mounts.set(mount.destination, { ...mount, ...(source !== undefined ? { source } : {}) });
   }
   return [...mounts.values()].sort((a, b) => compareBytes(a.destination, b.destination));
@@ -200,7 +254,11 @@ function buildMounts(e: ImageEntry, readonly: boolean, volumes: readonly VolumeE
 
 function withOptions(mount: OciMount): OciMount {
   return mount.options && mount.options.length === 0
-    ? { destination: mount.destination, ...(mount.type ? { type: mount.type } : {}), ...(mount.source ? { source: mount.source } : {}) }
+    ? {
+        destination: mount.destination,
+        ...(mount.type ? { type: mount.type } : {}),
+        ...(mount.source ? { source: mount.source } : {}),
+      }
     : mount;
 }
 
@@ -222,7 +280,10 @@ function buildLinux(e: ImageEntry, fail: Fail, need: Need): OciLinux {
     deviceRules.push({ allow: true, ...(type ? { type } : {}), major, minor, access: "rwm" });
     devices.push({ path: device.path ?? "", type, major, minor, fileMode });
   }
-  const withDevices: OciResources = reorderResources({ ...resources, ...(deviceRules.length > 0 ? { devices: deviceRules } : {}) });
+  const withDevices: OciResources = reorderResources({
+    ...resources,
+    ...(deviceRules.length > 0 ? { devices: deviceRules } : {}),
+  });
   const uidMappings = (e.uidMappings ?? []).map(toIdMapping);
   const gidMappings = (e.gidMappings ?? []).map(toIdMapping);
   return {
@@ -262,9 +323,19 @@ function buildNamespaces(e: ImageEntry): OciNamespace[] {
 /** YAML `resources` (LinuxKit's key spelling) to runtime-spec JSON, in Go field order. */
 function buildResources(r: ResourcesEntry): OciResources {
   const memory = r.memory
-    ? pick(r.memory, ["limit", "reservation", "swap", "kernel", "kernelTCP", "swappiness", "disableOOMKiller"])
+    ? pick(r.memory, [
+        "limit",
+        "reservation",
+        "swap",
+        "kernel",
+        "kernelTCP",
+        "swappiness",
+        "disableOOMKiller",
+      ])
     : undefined;
-  const cpu = r.cpu ? pick(r.cpu, ["shares", "quota", "period", "realtimeRuntime", "realtimePeriod", "cpus", "mems"]) : undefined;
+  const cpu = r.cpu
+    ? pick(r.cpu, ["shares", "quota", "period", "realtimeRuntime", "realtimePeriod", "cpus", "mems"])
+    : undefined;
   const throttle = (list: readonly { major?: number; minor?: number; rate?: number }[] | undefined) =>
     list?.map((d) => ({ major: d.major ?? 0, minor: d.minor ?? 0, rate: d.rate ?? 0 }));
   const b = r.blockio;
@@ -273,7 +344,12 @@ function buildResources(r: ResourcesEntry): OciResources {
         weight: b.weight,
         leafWeight: b.leafWeight,
         weightDevice: b.weightDevice?.map((d) =>
-          dropUndefined({ major: d.major ?? 0, minor: d.minor ?? 0, weight: d.weight, leafWeight: d.leafWeight }),
+          dropUndefined({
+            major: d.major ?? 0,
+            minor: d.minor ?? 0,
+            weight: d.weight,
+            leafWeight: d.leafWeight,
+          }),
         ),
         throttleReadBpsDevice: throttle(b.throttleReadBpsDevice),
         throttleWriteBpsDevice: throttle(b.throttleWriteBpsDevice),
@@ -283,14 +359,23 @@ function buildResources(r: ResourcesEntry): OciResources {
     : undefined;
   return dropUndefined({
     devices: r.devices?.map((d) =>
-      dropUndefined({ allow: d.allow ?? false, type: d.type || undefined, major: d.major, minor: d.minor, access: d.access || undefined }),
+      dropUndefined({
+        allow: d.allow ?? false,
+        type: d.type || undefined,
+        major: d.major,
+        minor: d.minor,
+        access: d.access || undefined,
+      }),
     ),
     memory,
     cpu,
     pids: r.pids ? { limit: r.pids.limit ?? 0 } : undefined,
     blockIO,
     // runtime-spec's pageSize is a string ("2MB"); LinuxKit's schema only lets an integer through.
-    hugepageLimits: r.hugepageLimits?.map((h) => ({ pageSize: String(h.pageSize ?? ""), limit: h.limit ?? 0 })),
+    hugepageLimits: r.hugepageLimits?.map((h) => ({
+      pageSize: String(h.pageSize ?? ""),
+      limit: h.limit ?? 0,
+    })),
     network: r.network
       ? dropUndefined({
           classID: r.network.classID,
@@ -366,7 +451,10 @@ export interface BundleLayout {
  */
 export function bundleRuntime(runtime: RuntimeConfig, layout: BundleLayout): RuntimeConfig {
   const p = layout.path.replace(/^\/+|\/+$/g, "");
-  const root = (layout.extractedTo ?? `${p}/${layout.readonly ? "rootfs" : "lower"}`).replace(/^\/+|\/+$/g, "");
+  const root = (layout.extractedTo ?? `${p}/${layout.readonly ? "rootfs" : "lower"}`).replace(
+    /^\/+|\/+$/g,
+    "",
+  );
   const rootfsMounts: OciMount[] = layout.readonly
     ? [{ destination: `/${p}/rootfs`, source: `/${root}`, options: ["bind"] }]
     : [
@@ -382,9 +470,13 @@ export function bundleRuntime(runtime: RuntimeConfig, layout: BundleLayout): Run
   return { ...runtime, mounts: [...rootfsMounts, ...runtime.mounts] };
 }
 
-function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Record<string, NonNullable<T[K]>> {
+function pick<T extends object, K extends keyof T>(
+  value: T,
+  keys: readonly K[],
+): Record<string, NonNullable<T[K]>> {
   const out: Record<string, NonNullable<T[K]>> = {};
-  for (const key of keys) if (value[key] !== undefined && value[key] !== "") out[key as string] = value[key] as NonNullable<T[K]>;
+  for (const key of keys)
+    if (value[key] !== undefined && value[key] !== "") out[key as string] = value[key] as NonNullable<T[K]>;
   return out;
 }
 

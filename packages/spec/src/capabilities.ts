@@ -71,5 +71,7 @@ export function capabilityHint(name: string): string {
   const upper = name.toUpperCase();
   const prefixed = upper.startsWith("CAP_") ? upper : `CAP_${upper}`;
   const match = known.has(prefixed) ? prefixed : closestMatch(prefixed, ALL_CAPABILITIES);
-  return match ? `; did you mean "${match}"?` : "; capability names look like CAP_NET_ADMIN (see capabilities(7))";
+  return match
+    ? `; did you mean "${match}"?`
+    : "; capability names look like CAP_NET_ADMIN (see capabilities(7))";
 }

@@ -8,7 +8,9 @@ export function parseOctalMode(text: string): Parsed<number> {
   }
   const mode = Number.parseInt(text, 8);
   if (mode > 0o7777) {
-    return fail(`mode "${text}" has bits beyond 07777; give only permission bits (with setuid/setgid/sticky), like "0644"`);
+    return fail(
+      `mode "${text}" has bits beyond 07777; give only permission bits (with setuid/setgid/sticky), like "0644"`,
+    );
   }
   return ok(mode);
 }

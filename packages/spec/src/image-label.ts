@@ -27,7 +27,11 @@ export function parseImageLabel(text: string, ref: string, at?: SourcePos): Imag
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) {
-    throw new SpecError("SPEC_LABEL_INVALID", `${where} is not valid JSON or YAML: ${doc.errors[0]?.message ?? ""}`, at);
+    throw new SpecError(
+      "SPEC_LABEL_INVALID",
+      `${where} is not valid JSON or YAML: ${doc.errors[0]?.message ?? ""}`,
+      at,
+    );
   }
   const value: unknown = doc.toJS();
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
@@ -45,7 +49,9 @@ export function parseImageLabel(text: string, ref: string, at?: SourcePos): Imag
   if (!result.success) {
     const locator = new YamlLocator("label", text, doc, lines);
     const problems = result.error.issues
-      .flatMap((issue) => diagnosticsFromIssue(issue, value, locator, () => Object.keys(imageLabelSchema.shape)))
+      .flatMap((issue) =>
+        diagnosticsFromIssue(issue, value, locator, () => Object.keys(imageLabelSchema.shape)),
+      )
       .map((d) => d.message);
     throw new SpecError("SPEC_LABEL_INVALID", `${where} is invalid: ${problems.join("; ")}`, at);
   }
@@ -61,7 +67,8 @@ export function parseImageLabel(text: string, ref: string, at?: SourcePos): Imag
 export function applyImageLabel(entry: ImageEntry, label: ImageLabel | undefined): ImageEntry {
   const merged: Record<string, unknown> = { ...(label ?? {}) };
   for (const [key, value] of Object.entries(entry)) {
-    if (value === undefined || key === "capabilities.add" || key === "binds.add" || key === "runtime") continue;
+    if (value === undefined || key === "capabilities.add" || key === "binds.add" || key === "runtime")
+      continue;
     // Plain strings: LinuxKit treats "" as absent for these (assignStringEmpty).
     if (EMPTY_MEANS_ABSENT.has(key) && value === "") continue;
     merged[key] = value;
@@ -98,10 +105,14 @@ function collapseAll(list: string[]): string[] {
 }
 
 /** Per-field merge of `runtime` (YAML over label), `bindNS` entry by entry. */
-function mergeRuntime(label: RuntimeEntry | undefined, yaml: RuntimeEntry | undefined): RuntimeEntry | undefined {
+function mergeRuntime(
+  label: RuntimeEntry | undefined,
+  yaml: RuntimeEntry | undefined,
+): RuntimeEntry | undefined {
   if (label === undefined) return yaml;
   if (yaml === undefined) return label;
-  const bindNS = label.bindNS || yaml.bindNS ? { ...label.bindNS, ...withoutUndefined(yaml.bindNS ?? {}) } : undefined;
+  const bindNS =
+    label.bindNS || yaml.bindNS ? { ...label.bindNS, ...withoutUndefined(yaml.bindNS ?? {}) } : undefined;
   return {
     ...label,
     ...withoutUndefined(yaml),

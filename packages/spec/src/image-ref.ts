@@ -19,7 +19,9 @@ export interface ImageRef {
 }
 
 const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
-const DOMAIN = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:.]+\\])(?::[0-9]+)?$`);
+const DOMAIN = new RegExp(
+  `^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:.]+\\])(?::[0-9]+)?$`,
+);
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
@@ -45,9 +47,14 @@ export function parseImageRef(ref: string): Parsed<ImageRef> {
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) return fail(`image reference "${ref}" has an invalid digest "${digest}"; expected sha256:<64 hex digits>`);
+    if (!DIGEST.test(digest))
+      return fail(
+        `image reference "${ref}" has an invalid digest "${digest}"; expected sha256:<64 hex digits>`,
+      );
     if (digest.startsWith("sha256:") && digest.length !== 7 + 64) {
-      return fail(`image reference "${ref}" has an invalid digest "${digest}"; a sha256 digest has 64 hex digits`);
+      return fail(
+        `image reference "${ref}" has an invalid digest "${digest}"; a sha256 digest has 64 hex digits`,
+      );
     }
   }
   let tag: string | undefined;
@@ -56,7 +63,10 @@ export function parseImageRef(ref: string): Parsed<ImageRef> {
   if (colon > lastSlash) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) return fail(`image reference "${ref}" has an invalid tag "${tag}"; tags are up to 128 of [A-Za-z0-9_.-], not starting with . or -`);
+    if (!TAG.test(tag))
+      return fail(
+        `image reference "${ref}" has an invalid tag "${tag}"; tags are up to 128 of [A-Za-z0-9_.-], not starting with . or -`,
+      );
   }
   const slash = rest.indexOf("/");
   const domain = rest.slice(0, slash);
@@ -70,5 +80,11 @@ export function parseImageRef(ref: string): Parsed<ImageRef> {
     return fail(`image reference "${ref}" has an invalid repository path component "${component}"`);
   }
   if (rest.length > NAME_MAX) return fail(`image reference "${ref}" is longer than ${NAME_MAX} characters`);
-  return ok({ domain, path, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }), text });
+  return ok({
+    domain,
+    path,
+    ...(tag === undefined ? {} : { tag }),
+    ...(digest === undefined ? {} : { digest }),
+    text,
+  });
 }

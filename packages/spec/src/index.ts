@@ -10,6 +10,15 @@
  * console.log(renderConfigYaml(config));
  * ```
  */
+
+export {
+  type BundleConfigOptions,
+  type BundleConfigs,
+  type BundleLayout,
+  bundleRuntime,
+  generateBundleConfigs,
+  type ImageConfigInfo,
+} from "./bundle-config.js";
 export { ALL_CAPABILITIES } from "./capabilities.js";
 export {
   formatDiagnostic,
@@ -22,11 +31,24 @@ export {
   type SpecWarning,
   type SpecWarningCode,
 } from "./errors.js";
+export { formatGoJson } from "./go-json.js";
 export { allocateIds, FIRST_CONTAINER_ID, type IdMap, resolveId } from "./id-map.js";
+export { applyImageLabel, IMAGE_CONFIG_LABEL, parseImageLabel } from "./image-label.js";
 export { type ImageRef, normalizeImageRef, parseImageRef } from "./image-ref.js";
-export { type ConfigSource, defaultOutputName, type LoadedConfig, loadConfig, STDIN_NAME } from "./load-config.js";
+export { configJsonSchema } from "./json-schema.js";
+export {
+  type ConfigSource,
+  defaultOutputName,
+  type LoadedConfig,
+  loadConfig,
+  STDIN_NAME,
+} from "./load-config.js";
 export { type Config, SourceMap } from "./merge.js";
+export type { OciIdMapping, OciMount } from "./mounts.js";
+export type { OciSpec, RuntimeConfig } from "./oci-types.js";
 export { isOutputFormat, OUTPUT_FORMATS, type OutputFormat } from "./output-formats.js";
+export { renderConfigYaml } from "./render-yaml.js";
+export type { Rlimit } from "./rlimits.js";
 export type {
   DeviceEntry,
   FileEntry,
@@ -39,18 +61,3 @@ export type {
   RuntimeEntry,
   VolumeEntry,
 } from "./schema.js";
-export { renderConfigYaml } from "./render-yaml.js";
-export { configJsonSchema } from "./json-schema.js";
-export {
-  type BundleConfigOptions,
-  type BundleConfigs,
-  type BundleLayout,
-  bundleRuntime,
-  generateBundleConfigs,
-  type ImageConfigInfo,
-} from "./bundle-config.js";
-export { formatGoJson } from "./go-json.js";
-export { applyImageLabel, IMAGE_CONFIG_LABEL, parseImageLabel } from "./image-label.js";
-export type { OciIdMapping, OciMount } from "./mounts.js";
-export type { OciSpec, RuntimeConfig } from "./oci-types.js";
-export type { Rlimit } from "./rlimits.js";

@@ -34,7 +34,9 @@ export const STDIN_NAME = "<stdin>";
  * ```
  */
 export function loadConfig(sources: readonly ConfigSource[]): LoadedConfig {
-  const parsed = sources.map((s) => parseConfigFile({ file: s.path === "-" ? STDIN_NAME : s.path, text: s.text }));
+  const parsed = sources.map((s) =>
+    parseConfigFile({ file: s.path === "-" ? STDIN_NAME : s.path, text: s.text }),
+  );
   const merged = mergeParsedFiles(parsed);
   const diagnostics = [...parsed.flatMap((p) => p.diagnostics), ...merged.diagnostics];
   if (diagnostics.length > 0) throw new SpecValidationError(diagnostics);

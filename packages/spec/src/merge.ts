@@ -11,7 +11,13 @@ import { closestMatch } from "./did-you-mean.js";
 import type { SourcePos, SpecDiagnostic, SpecErrorCode, SpecWarning } from "./errors.js";
 import { allocateIds, type IdMap } from "./id-map.js";
 import { normalizeImageRef } from "./image-ref.js";
-import { isReadOnlyBindText, isReadOnlyMountOptions, parseBind, resolveMount, volumeOfSource } from "./mounts.js";
+import {
+  isReadOnlyBindText,
+  isReadOnlyMountOptions,
+  parseBind,
+  resolveMount,
+  volumeOfSource,
+} from "./mounts.js";
 import { isOutputFormat, type OutputFormat } from "./output-formats.js";
 import type { ParsedFile } from "./parse-file.js";
 import type { FileEntry, IdValue, ImageEntry, KernelConfig, VolumeEntry } from "./schema.js";
@@ -32,7 +38,15 @@ export interface Config {
 }
 
 type ListSection = "init" | "volumes" | "onboot" | "onshutdown" | "services" | "files" | "outputs";
-const LIST_SECTIONS: readonly ListSection[] = ["init", "volumes", "onboot", "onshutdown", "services", "files", "outputs"];
+const LIST_SECTIONS: readonly ListSection[] = [
+  "init",
+  "volumes",
+  "onboot",
+  "onshutdown",
+  "services",
+  "files",
+  "outputs",
+];
 type KernelKey = keyof KernelConfig;
 
 /**
@@ -122,13 +136,17 @@ export function mergeParsedFiles(files: readonly ParsedFile[]): MergeResult {
       ? { kernel: normalizeKernel(kernel as KernelConfig) }
       : {}),
     init: (merged.init as string[]).map(normalizeRef),
-    volumes: (merged.volumes as VolumeEntry[]).map((v) => (v.image === undefined ? v : { ...v, image: normalizeRef(v.image) })),
+    volumes: (merged.volumes as VolumeEntry[]).map((v) =>
+      v.image === undefined ? v : { ...v, image: normalizeRef(v.image) },
+    ),
     onboot: (merged.onboot as ImageEntry[]).map(normalizeEntry),
     onshutdown: (merged.onshutdown as ImageEntry[]).map(normalizeEntry),
     services: (merged.services as ImageEntry[]).map(normalizeEntry),
     files: merged.files as FileEntry[],
     outputs: unique(
-      (merged.outputs as { format: string }[]).map((o) => o.format).filter((f): f is OutputFormat => isOutputFormat(f)),
+      (merged.outputs as { format: string }[])
+        .map((o) => o.format)
+        .filter((f): f is OutputFormat => isOutputFormat(f)),
     ),
   };
   const sources = new SourceMap(
@@ -179,7 +197,8 @@ function checkMerged(
   const ids = allocateIds(config);
   const sectionsOf = new Map<string, string[]>();
   for (const section of CONTAINER_SECTIONS) {
-    for (const entry of config[section]) sectionsOf.set(entry.name, [...(sectionsOf.get(entry.name) ?? []), section]);
+    for (const entry of config[section])
+      sectionsOf.set(entry.name, [...(sectionsOf.get(entry.name) ?? []), section]);
   }
   const checkId = (id: IdValue | undefined, path: Path): void => {
     if (typeof id !== "string" || id === "" || id === "root") return;
@@ -238,7 +257,11 @@ function reportDuplicates(
     const a = sources.locate([section, j, "name"]);
     const b = sources.locate([section, i, "name"]);
     if (a && b && a.file !== b.file) {
-      report(code, [section, i, "name"], `duplicate ${what} name "${entry.name}" (first used at ${a.file}:${a.line}:${a.col})`);
+      report(
+        code,
+        [section, i, "name"],
+        `duplicate ${what} name "${entry.name}" (first used at ${a.file}:${a.line}:${a.col})`,
+      );
     }
   });
 }
@@ -260,21 +283,27 @@ function checkVolumeUse(
         `volume "${name}" not found; a bind source without a leading "/" names a volume, and no volumes: entry has that name${hint ? `; did you mean "${hint}"?` : ""}`,
       );
     } else if (volume.readonly === true && !readOnly) {
-      report("SPEC_VOLUME_READONLY", at, `volume "${name}" is read-only, but ${entry.name} mounts it read-write; ${how}`);
+      report(
+        "SPEC_VOLUME_READONLY",
+        at,
+        `volume "${name}" is read-only, but ${entry.name} mounts it read-write; ${how}`,
+      );
     }
   };
   for (const key of ["binds", "binds.add"] as const) {
     entry[key]?.forEach((text, j) => {
       const bind = parseBind(text);
       const name = bind.ok ? volumeOfSource(bind.value.source) : undefined;
-      if (name !== undefined) use(name, [...path, key, j], isReadOnlyBindText(text), 'end the bind with ":ro"');
+      if (name !== undefined)
+        use(name, [...path, key, j], isReadOnlyBindText(text), 'end the bind with ":ro"');
     });
   }
   entry.mounts?.forEach((mount, j) => {
     const resolved = resolveMount(mount);
     if (!resolved.ok || resolved.value.type !== "bind") return;
     const name = volumeOfSource(resolved.value.source);
-    if (name !== undefined) use(name, [...path, "mounts", j], isReadOnlyMountOptions(mount.options), 'put "ro" in its options');
+    if (name !== undefined)
+      use(name, [...path, "mounts", j], isReadOnlyMountOptions(mount.options), 'put "ro" in its options');
   });
 }
 

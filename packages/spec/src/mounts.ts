@@ -32,11 +32,17 @@ export const DEFAULT_BIND_OPTIONS: readonly string[] = ["rw", "rbind", "rshared"
  */
 export function parseBind(text: string): Parsed<OciMount & { source: string; options: readonly string[] }> {
   const parts = text.split(":");
-  if (parts.length < 2) return fail(`cannot parse bind "${text}": missing ":"; expected source:destination[:options]`);
-  if (parts.length > 3) return fail(`cannot parse bind "${text}": too many ":"; expected source:destination[:options]`);
+  if (parts.length < 2)
+    return fail(`cannot parse bind "${text}": missing ":"; expected source:destination[:options]`);
+  if (parts.length > 3)
+    return fail(`cannot parse bind "${text}": too many ":"; expected source:destination[:options]`);
   const [source = "", destination = "", optionText] = parts;
-  if (source === "") return fail(`cannot parse bind "${text}": the source is empty; expected source:destination[:options]`);
-  if (destination === "") return fail(`cannot parse bind "${text}": the destination is empty; expected source:destination[:options]`);
+  if (source === "")
+    return fail(`cannot parse bind "${text}": the source is empty; expected source:destination[:options]`);
+  if (destination === "")
+    return fail(
+      `cannot parse bind "${text}": the destination is empty; expected source:destination[:options]`,
+    );
   const options = optionText === undefined ? DEFAULT_BIND_OPTIONS : [...optionText.split(","), "rbind"];
   return ok({ destination, type: "bind", source, options });
 }
@@ -44,9 +50,11 @@ export function parseBind(text: string): Parsed<OciMount & { source: string; opt
 /** Parses `dest[:opt,opt]` into a tmpfs mount (no options when none are given). */
 export function parseTmpfs(text: string): Parsed<OciMount> {
   const parts = text.split(":");
-  if (parts.length > 2) return fail(`cannot parse tmpfs "${text}": too many ":"; expected destination[:options]`);
+  if (parts.length > 2)
+    return fail(`cannot parse tmpfs "${text}": too many ":"; expected destination[:options]`);
   const [destination = "", optionText] = parts;
-  if (destination === "") return fail(`cannot parse tmpfs "${text}": the destination is empty; expected destination[:options]`);
+  if (destination === "")
+    return fail(`cannot parse tmpfs "${text}": the destination is empty; expected destination[:options]`);
   const options = optionText === undefined ? [] : optionText.split(",");
   return ok({ destination, type: "tmpfs", source: "tmpfs", options });
 }
@@ -71,9 +79,7 @@ export function resolveMount(entry: MountEntry): Parsed<OciMount> {
   if (type === "" && TYPES_NAMED_BY_SOURCE.has(source)) type = source;
   if (type === "" && destination === "/dev") type = "tmpfs";
   if (type === "") {
-    return fail(
-      `mount for destination "${destination}" is missing type; add type: (bind, tmpfs, proc, …)`,
-    );
+    return fail(`mount for destination "${destination}" is missing type; add type: (bind, tmpfs, proc, …)`);
   }
   if (source === "") source = type;
   if (destination === "") destination = DEFAULT_DESTINATION[type] ?? "";
@@ -83,8 +89,12 @@ export function resolveMount(entry: MountEntry): Parsed<OciMount> {
     type,
     source,
     ...(entry.options && entry.options.length > 0 ? { options: entry.options } : {}),
-    ...(entry.uidmappings && entry.uidmappings.length > 0 ? { uidMappings: entry.uidmappings.map(toIdMapping) } : {}),
-    ...(entry.gidmappings && entry.gidmappings.length > 0 ? { gidMappings: entry.gidmappings.map(toIdMapping) } : {}),
+    ...(entry.uidmappings && entry.uidmappings.length > 0
+      ? { uidMappings: entry.uidmappings.map(toIdMapping) }
+      : {}),
+    ...(entry.gidmappings && entry.gidmappings.length > 0
+      ? { gidMappings: entry.gidmappings.map(toIdMapping) }
+      : {}),
   };
   return ok(mount);
 }

@@ -65,7 +65,10 @@ export interface OciResources {
     readonly throttleWriteIOPSDevice?: readonly OciThrottleDevice[];
   };
   readonly hugepageLimits?: readonly { readonly pageSize: string; readonly limit: number }[];
-  readonly network?: { readonly classID?: number; readonly priorities?: readonly { name: string; priority: number }[] };
+  readonly network?: {
+    readonly classID?: number;
+    readonly priorities?: readonly { name: string; priority: number }[];
+  };
 }
 
 export interface OciNamespace {

@@ -44,12 +44,24 @@ const REQUIRED_FIELDS: Readonly<Record<string, readonly string[]>> = {
 /** Parses and checks one file on its own (checks that need all files are in merge.ts). */
 export function parseConfigFile(input: ConfigInput): ParsedFile {
   const lines = new LineCounter();
-  const docs = parseAllDocuments(input.text, { lineCounter: lines, merge: true, prettyErrors: false, uniqueKeys: true });
+  const docs = parseAllDocuments(input.text, {
+    lineCounter: lines,
+    merge: true,
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
   const doc: Document | undefined = Array.isArray(docs) ? docs[0] : undefined;
   const locator = new YamlLocator(input.file, input.text, doc, lines);
   const diagnostics: SpecDiagnostic[] = [];
   const warnings: SpecWarning[] = [];
-  const empty: ParsedFile = { file: input.file, config: {}, diagnostics, warnings, locator, incomplete: new Set() };
+  const empty: ParsedFile = {
+    file: input.file,
+    config: {},
+    diagnostics,
+    warnings,
+    locator,
+    incomplete: new Set(),
+  };
 
   if (Array.isArray(docs) && docs.length > 1) {
     const second = docs[1];
@@ -63,7 +75,8 @@ export function parseConfigFile(input: ConfigInput): ParsedFile {
     diagnostics.push({
       code: "SPEC_EMPTY",
       at: locator.posOfOffset(0),
-      message: "the file is empty; expected a LinuxKit configuration (kernel, init, onboot, services, files, …)",
+      message:
+        "the file is empty; expected a LinuxKit configuration (kernel, init, onboot, services, files, …)",
     });
     return empty;
   }
@@ -111,7 +124,8 @@ function validateAndPrune(
   const incomplete = new Set<object>();
   const first = configFileSchema.safeParse(value);
   if (first.success) return { config: first.data, incomplete };
-  for (const issue of first.error.issues) diagnostics.push(...diagnosticsFromIssue(issue, raw, locator, keysAt));
+  for (const issue of first.error.issues)
+    diagnostics.push(...diagnosticsFromIssue(issue, raw, locator, keysAt));
 
   // Prune, then re-validate: removing an invalid field can only leave required-field issues behind.
   for (let round = 0; round < 4; round++) {
@@ -128,7 +142,8 @@ function prune(value: Record<string, unknown>, issue: z.core.$ZodIssue, incomple
   const path = issue.path.filter((s): s is PathSegment => typeof s !== "symbol");
   if (issue.code === "unrecognized_keys") {
     const holder = lookup(value, path);
-    if (holder && typeof holder === "object") for (const key of issue.keys) delete (holder as Record<string, unknown>)[key];
+    if (holder && typeof holder === "object")
+      for (const key of issue.keys) delete (holder as Record<string, unknown>)[key];
     return;
   }
   // A bad required field of a list entry: keep the entry (its name matters to other checks) with a

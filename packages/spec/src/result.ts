@@ -1,5 +1,7 @@
 /** The outcome of parsing one small value: the value, or a message saying what is wrong with it. */
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
+export type Parsed<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly message: string };
 
 export function ok<T>(value: T): Parsed<T> {
   return { ok: true, value };

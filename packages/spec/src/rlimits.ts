@@ -46,13 +46,21 @@ export function parseRlimit(text: string): Parsed<Rlimit> {
   if (!name.startsWith("RLIMIT_")) name = `RLIMIT_${name}`;
   if (!RLIMIT_NAMES.includes(name)) {
     const match = closestMatch(name, RLIMIT_NAMES);
-    const hint = match ? `did you mean "${match.slice(7).toLowerCase()}"?` : "expected one of cpu, fsize, data, stack, core, rss, nproc, nofile, memlock, as, locks, sigpending, msgqueue, nice, rtprio, rttime";
+    const hint = match
+      ? `did you mean "${match.slice(7).toLowerCase()}"?`
+      : "expected one of cpu, fsize, data, stack, core, rss, nproc, nofile, memlock, as, locks, sigpending, msgqueue, nice, rtprio, rttime";
     return fail(`unknown rlimit "${rawName.trim()}" in "${text}"; ${hint}`);
   }
   const soft = parseLimit(rawSoft.trim());
-  if (soft === undefined) return fail(`cannot parse soft limit "${rawSoft.trim()}" of rlimit "${text}"; expected a whole number or "unlimited"`);
+  if (soft === undefined)
+    return fail(
+      `cannot parse soft limit "${rawSoft.trim()}" of rlimit "${text}"; expected a whole number or "unlimited"`,
+    );
   const hard = parseLimit(rawHard.trim());
-  if (hard === undefined) return fail(`cannot parse hard limit "${rawHard.trim()}" of rlimit "${text}"; expected a whole number or "unlimited"`);
+  if (hard === undefined)
+    return fail(
+      `cannot parse hard limit "${rawHard.trim()}" of rlimit "${text}"; expected a whole number or "unlimited"`,
+    );
   return ok({ type: name, hard, soft });
 }
 

@@ -49,26 +49,51 @@ export function diagnosticsFromIssue(
         const inWhere = path.length === 0 ? "at the top level" : `in ${where}`;
         const moved = MOVED_KEYS[key];
         const hint = moved ? `; ${moved}` : didYouMean(key, keysAt(path)) || validKeysHint(keysAt(path));
-        return diag("SPEC_UNKNOWN_KEY", `unknown key "${key}" ${inWhere}${hint}`, locator.locate(keyPath, { at: "key" }));
+        return diag(
+          "SPEC_UNKNOWN_KEY",
+          `unknown key "${key}" ${inWhere}${hint}`,
+          locator.locate(keyPath, { at: "key" }),
+        );
       });
     case "invalid_type": {
       const value = valueAt(root, path);
       if (value === undefined) {
         const key = path[path.length - 1];
         const parent = path.slice(0, -1);
-        return [diag("SPEC_MISSING_KEY", `${formatPath(parent)} is missing the required key "${String(key)}"`, locator.locate(parent))];
+        return [
+          diag(
+            "SPEC_MISSING_KEY",
+            `${formatPath(parent)} is missing the required key "${String(key)}"`,
+            locator.locate(parent),
+          ),
+        ];
       }
       const expected = EXPECTED_WORDS[issue.expected] ?? issue.expected;
-      return [diag("SPEC_TYPE", `${where}: expected ${expected}, got ${describeValue(value, locator.sourceText(path))}${typeHint(path, value)}`)];
+      return [
+        diag(
+          "SPEC_TYPE",
+          `${where}: expected ${expected}, got ${describeValue(value, locator.sourceText(path))}${typeHint(path, value)}`,
+        ),
+      ];
     }
     case "invalid_union": {
       const value = valueAt(root, path);
-      return [diag("SPEC_TYPE", `${where}: expected a whole number or a name, got ${describeValue(value, locator.sourceText(path))}`)];
+      return [
+        diag(
+          "SPEC_TYPE",
+          `${where}: expected a whole number or a name, got ${describeValue(value, locator.sourceText(path))}`,
+        ),
+      ];
     }
     case "invalid_value": {
       const value = valueAt(root, path);
       const allowed = issue.values.map((v) => JSON.stringify(v)).join(", ");
-      return [diag("SPEC_BAD_VALUE", `${where}: expected one of ${allowed}, got ${describeValue(value, locator.sourceText(path))}`)];
+      return [
+        diag(
+          "SPEC_BAD_VALUE",
+          `${where}: expected one of ${allowed}, got ${describeValue(value, locator.sourceText(path))}`,
+        ),
+      ];
     }
     default:
       return [diag("SPEC_BAD_VALUE", `${where}: ${issue.message}`)];

@@ -32,7 +32,10 @@ export const mountSchema = z.strictObject({
 });
 
 const deviceSchema = z.strictObject({
-  path: z.string().optional().meta({ description: 'Device path, or "all" for a cgroup rule covering a whole type' }),
+  path: z
+    .string()
+    .optional()
+    .meta({ description: 'Device path, or "all" for a cgroup rule covering a whole type' }),
   type: z.string().optional().meta({ description: "c (char), b (block), u, p, or a" }),
   major: int.optional(),
   minor: int.optional(),
@@ -96,7 +99,9 @@ export const resourcesSchema = z.strictObject({
   network: z
     .strictObject({
       classID: int.optional(),
-      priorities: z.array(z.strictObject({ name: z.string().optional(), priority: int.optional() })).optional(),
+      priorities: z
+        .array(z.strictObject({ name: z.string().optional(), priority: int.optional() }))
+        .optional(),
     })
     .optional(),
 });
@@ -121,10 +126,15 @@ const bindNsSchema = z.strictObject({
 /** Settings applied by LinuxKit's `service` tool at boot, written to `runtime.json` (§1.6). */
 export const runtimeSchema = z.strictObject({
   cgroups: strings.optional().meta({ description: "cgroups to create before the container starts" }),
-  mounts: z.array(mountSchema).optional().meta({ description: "mounts made in the root mount namespace first" }),
+  mounts: z
+    .array(mountSchema)
+    .optional()
+    .meta({ description: "mounts made in the root mount namespace first" }),
   mkdir: strings.optional().meta({ description: "directories to create in the root namespace" }),
   interfaces: z.array(interfaceSchema).optional(),
-  bindNS: bindNsSchema.optional().meta({ description: "bind-mount the container's namespaces to these paths" }),
+  bindNS: bindNsSchema
+    .optional()
+    .meta({ description: "bind-mount the container's namespaces to these paths" }),
   namespace: z.string().optional().meta({ description: "containerd namespace for a service" }),
 });
 
@@ -137,14 +147,19 @@ export const imageConfigShape = {
   "capabilities.add": strings.optional().meta({ description: "Appended to the image label's capabilities" }),
   ambient: strings.optional(),
   mounts: z.array(mountSchema).optional(),
-  binds: strings.optional().meta({ description: "src:dest[:opt,opt] bind mounts; a src without / is a volume" }),
+  binds: strings
+    .optional()
+    .meta({ description: "src:dest[:opt,opt] bind mounts; a src without / is a volume" }),
   "binds.add": strings.optional().meta({ description: "Appended to the image label's binds" }),
   devices: z.array(deviceSchema).optional(),
   tmpfs: strings.optional().meta({ description: "dest[:opt,opt] tmpfs mounts" }),
   command: strings.optional(),
   env: strings.optional(),
   cwd: z.string().optional(),
-  net: z.string().optional().meta({ description: "host (default), new, none, or a path to a network namespace" }),
+  net: z
+    .string()
+    .optional()
+    .meta({ description: "host (default), new, none, or a path to a network namespace" }),
   pid: z.string().optional().meta({ description: "new (default), host, or a path" }),
   ipc: z.string().optional().meta({ description: "host (default), new, or a path" }),
   uts: z.string().optional().meta({ description: "host (default), new, or a path" }),
@@ -183,8 +198,14 @@ export const kernelSchema = z.strictObject({
   image: z.string().optional().meta({ description: "Kernel image reference" }),
   cmdline: z.string().optional().meta({ description: "Kernel command line" }),
   binary: z.string().optional().meta({ description: 'Kernel file in the image (default "kernel")' }),
-  tar: z.string().optional().meta({ description: 'Modules tarball in the image (default "kernel.tar"; "none" disables)' }),
-  ucode: z.string().optional().meta({ description: "CPU microcode cpio in the image, e.g. intel-ucode.cpio" }),
+  tar: z
+    .string()
+    .optional()
+    .meta({ description: 'Modules tarball in the image (default "kernel.tar"; "none" disables)' }),
+  ucode: z
+    .string()
+    .optional()
+    .meta({ description: "CPU microcode cpio in the image, e.g. intel-ucode.cpio" }),
 });
 
 export const fileSchema = z.strictObject({
@@ -192,7 +213,10 @@ export const fileSchema = z.strictObject({
   directory: z.boolean().optional(),
   symlink: z.string().optional().meta({ description: "Make a symlink to this target" }),
   contents: z.string().optional(),
-  source: z.string().optional().meta({ description: "Host file read at build time; ~/ is the home directory" }),
+  source: z
+    .string()
+    .optional()
+    .meta({ description: "Host file read at build time; ~/ is the home directory" }),
   metadata: z.string().optional().meta({ description: "yaml or json: the merged configuration itself" }),
   optional: z.boolean().optional().meta({ description: "Skip the entry when source does not exist" }),
   mode: z.string().optional().meta({ description: 'Octal mode as a quoted string, e.g. "0644"' }),
@@ -205,7 +229,9 @@ export const volumeSchema = z.strictObject({
   image: z.string().optional().meta({ description: "Image whose contents fill the volume; none = blank" }),
   readonly: z.boolean().optional(),
   format: z.enum(["oci", "filesystem"]).optional(),
-  platforms: strings.optional().meta({ description: "For format oci: the platforms to keep, e.g. linux/amd64" }),
+  platforms: strings
+    .optional()
+    .meta({ description: "For format oci: the platforms to keep, e.g. linux/amd64" }),
 });
 
 /** `outputs:` entries of the 2017 `moby` format. `format` is the only field ocikit uses. */
@@ -232,7 +258,10 @@ export const configFileSchema = z
     files: z.array(fileSchema).optional(),
     volumes: z.array(volumeSchema).optional(),
     trust: trustSchema.optional().meta({ description: "2017 moby format: accepted and ignored" }),
-    outputs: z.array(outputSchema).optional().meta({ description: "2017 moby format: default output formats" }),
+    outputs: z
+      .array(outputSchema)
+      .optional()
+      .meta({ description: "2017 moby format: default output formats" }),
   })
   .meta({ title: "LinuxKit / ocikit image configuration" });
 

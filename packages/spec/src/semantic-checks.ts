@@ -44,7 +44,8 @@ export function checkConfigFile(config: ConfigFile, ctx: CheckContext): CheckRes
     out.diagnostics.push({ code, at: ctx.locator.locate(path, { at }), message });
   };
 
-  if (config.kernel?.image !== undefined) checkImageRef(config.kernel.image, ["kernel", "image"], report);
+  // An empty kernel image means "no kernel" (and lets a later file keep an earlier one's, §2.2).
+  if (config.kernel?.image) checkImageRef(config.kernel.image, ["kernel", "image"], report);
   config.init?.forEach((ref, i) => {
     checkImageRef(ref, ["init", i], report);
   });
@@ -81,7 +82,8 @@ export function checkConfigFile(config: ConfigFile, ctx: CheckContext): CheckRes
     out.warnings.push({
       code: "SPEC_TRUST_IGNORED",
       at: ctx.locator.locate(["trust"], { at: "key" }),
-      message: "trust: is ignored; content trust was removed from LinuxKit in 2021, pin images by digest instead",
+      message:
+        "trust: is ignored; content trust was removed from LinuxKit in 2021, pin images by digest instead",
     });
   }
   return out;
@@ -156,30 +158,49 @@ function checkCapabilityList(
       }
       return;
     }
-    if (!isKnownCapability(name)) report("SPEC_UNKNOWN_CAPABILITY", [...path, j], `unknown capability "${name}"${capabilityHint(name)}`);
+    if (!isKnownCapability(name))
+      report("SPEC_UNKNOWN_CAPABILITY", [...path, j], `unknown capability "${name}"${capabilityHint(name)}`);
   });
 }
 
 function checkDevice(device: DeviceEntry, path: Path, report: Report): void {
   if (device.path === undefined || device.path === "") {
-    report("SPEC_DEVICE", path, 'device is missing "path"; give the device node path, or "all" for every device of a type');
+    report(
+      "SPEC_DEVICE",
+      path,
+      'device is missing "path"; give the device node path, or "all" for every device of a type',
+    );
     return;
   }
   if (device.path === "all") {
     if (device.type === undefined || !DEVICE_RULE_TYPES.has(device.type)) {
-      report("SPEC_DEVICE", [...path, device.type === undefined ? "path" : "type"], `device "all" needs type c, b or a, got ${device.type === undefined ? "none" : JSON.stringify(device.type)}`);
+      report(
+        "SPEC_DEVICE",
+        [...path, device.type === undefined ? "path" : "type"],
+        `device "all" needs type c, b or a, got ${device.type === undefined ? "none" : JSON.stringify(device.type)}`,
+      );
     }
     return;
   }
   if (device.type === undefined || !DEVICE_TYPES.has(device.type)) {
-    report("SPEC_DEVICE", [...path, device.type === undefined ? "path" : "type"], `device "${device.path}" needs type c, b, u or p, got ${device.type === undefined ? "none" : JSON.stringify(device.type)}`);
+    report(
+      "SPEC_DEVICE",
+      [...path, device.type === undefined ? "path" : "type"],
+      `device "${device.path}" needs type c, b, u or p, got ${device.type === undefined ? "none" : JSON.stringify(device.type)}`,
+    );
   }
   for (const key of ["major", "minor"] as const) {
-    if (device[key] === undefined) report("SPEC_DEVICE", [...path, "path"], `device "${device.path}" is missing "${key}"`);
-    else if ((device[key] ?? 0) < 0) report("SPEC_DEVICE", [...path, key], `device "${device.path}" has a negative ${key} number`);
+    if (device[key] === undefined)
+      report("SPEC_DEVICE", [...path, "path"], `device "${device.path}" is missing "${key}"`);
+    else if ((device[key] ?? 0) < 0)
+      report("SPEC_DEVICE", [...path, key], `device "${device.path}" has a negative ${key} number`);
   }
   if (device.mode === undefined) {
-    report("SPEC_MODE", [...path, "path"], `device "${device.path}" is missing "mode"; give its permissions like "0666"`);
+    report(
+      "SPEC_MODE",
+      [...path, "path"],
+      `device "${device.path}" is missing "mode"; give its permissions like "0666"`,
+    );
   } else {
     const mode = parseOctalMode(device.mode);
     if (!mode.ok) report("SPEC_MODE", [...path, "mode"], mode.message);
@@ -211,7 +232,13 @@ function checkDuplicateServices(services: readonly ImageEntry[], ctx: CheckConte
 }
 
 /** The `files` rules of §1.7. */
-function checkFile(file: FileEntry, path: Path, report: Report, warnings: SpecWarning[], locator: YamlLocator): void {
+function checkFile(
+  file: FileEntry,
+  path: Path,
+  report: Report,
+  warnings: SpecWarning[],
+  locator: YamlLocator,
+): void {
   const at = (key: string): Path => [...path, key];
   if (file.path === undefined || file.path === "") {
     report("SPEC_FILE_NO_PATH", path, 'file entry has no "path"; every entry needs one');
@@ -220,7 +247,12 @@ function checkFile(file: FileEntry, path: Path, report: Report, warnings: SpecWa
   const sources = (["contents", "source", "metadata"] as const).filter((k) => file[k] !== undefined);
   if (file.directory === true) {
     for (const key of sources) {
-      report("SPEC_FILE_CONTENTS", at(key), `directory "${name}" cannot have ${key}; a directory entry has no contents`, "key");
+      report(
+        "SPEC_FILE_CONTENTS",
+        at(key),
+        `directory "${name}" cannot have ${key}; a directory entry has no contents`,
+        "key",
+      );
     }
     if (file.symlink !== undefined) {
       warnings.push({
@@ -238,7 +270,12 @@ function checkFile(file: FileEntry, path: Path, report: Report, warnings: SpecWa
           message: `symlink "${name}" ignores contents`,
         });
       } else {
-        report("SPEC_FILE_CONTENTS", at(key), `symlink "${name}" cannot have ${key}; a symlink has only a target`, "key");
+        report(
+          "SPEC_FILE_CONTENTS",
+          at(key),
+          `symlink "${name}" cannot have ${key}; a symlink has only a target`,
+          "key",
+        );
       }
     }
   } else if (sources.length === 0) {
@@ -256,7 +293,11 @@ function checkFile(file: FileEntry, path: Path, report: Report, warnings: SpecWa
     );
   }
   if (file.metadata !== undefined && !METADATA_TYPES.has(file.metadata)) {
-    report("SPEC_FILE_METADATA", at("metadata"), `unsupported metadata type "${file.metadata}"; expected "yaml" or "json"`);
+    report(
+      "SPEC_FILE_METADATA",
+      at("metadata"),
+      `unsupported metadata type "${file.metadata}"; expected "yaml" or "json"`,
+    );
   }
   if (file.mode !== undefined) {
     const mode = parseOctalMode(file.mode);
@@ -271,19 +312,31 @@ function checkVolumes(volumes: readonly VolumeEntry[], ctx: CheckContext, report
   volumes.forEach((volume, i) => {
     if (ctx.incomplete.has(volume)) return;
     if (!VOLUME_NAME.test(volume.name)) {
-      report("SPEC_VOLUME_NAME", ["volumes", i, "name"], `invalid volume name "${volume.name}"; use only a-z, 0-9, "_" and "-"`);
+      report(
+        "SPEC_VOLUME_NAME",
+        ["volumes", i, "name"],
+        `invalid volume name "${volume.name}"; use only a-z, 0-9, "_" and "-"`,
+      );
     }
     const first = seen.get(volume.name);
     if (first !== undefined) {
       const firstPos = ctx.locator.locate(["volumes", first, "name"]);
-      report("SPEC_DUPLICATE_VOLUME", ["volumes", i, "name"], `duplicate volume name "${volume.name}" (first used at line ${firstPos.line})`);
+      report(
+        "SPEC_DUPLICATE_VOLUME",
+        ["volumes", i, "name"],
+        `duplicate volume name "${volume.name}" (first used at line ${firstPos.line})`,
+      );
     } else {
       seen.set(volume.name, i);
     }
     if (volume.image !== undefined) checkImageRef(volume.image, ["volumes", i, "image"], report);
     volume.platforms?.forEach((platform, j) => {
       if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform)) {
-        report("SPEC_BAD_VALUE", ["volumes", i, "platforms", j], `platform "${platform}" is not os/architecture[/variant], e.g. linux/amd64`);
+        report(
+          "SPEC_BAD_VALUE",
+          ["volumes", i, "platforms", j],
+          `platform "${platform}" is not os/architecture[/variant], e.g. linux/amd64`,
+        );
       }
     });
   });

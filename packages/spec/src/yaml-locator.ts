@@ -41,7 +41,8 @@ export class YamlLocator {
    */
   locate(path: Path, options: LocateOptions = {}): SourcePos {
     const found = this.#walk(path);
-    const node = options.at === "key" && found.complete ? (found.key ?? found.node) : (found.node ?? found.key);
+    const node =
+      options.at === "key" && found.complete ? (found.key ?? found.node) : (found.node ?? found.key);
     const offset = node?.range?.[0] ?? 0;
     return this.posOfOffset(offset);
   }
@@ -58,7 +59,9 @@ export class YamlLocator {
     let key: Node | undefined;
     for (const segment of path) {
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+        const pair = node.items.find(
+          (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment),
+        );
         if (!pair) return { node, key: undefined, complete: false };
         key = pair.key as Node;
         // A key written with no value (`onboot:`) has a null value node, or none at all.

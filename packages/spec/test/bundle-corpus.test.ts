@@ -38,7 +38,9 @@ describe("bundle corpus", () => {
   it.each(cases)("%s", (name) => {
     const dir = join(corpus, name);
     const spec = JSON.parse(readFileSync(join(dir, "case.json"), "utf8")) as CaseFile;
-    const { config, sources } = loadConfig([{ path: "config.yml", text: readFileSync(join(dir, "config.yml"), "utf8") }]);
+    const { config, sources } = loadConfig([
+      { path: "config.yml", text: readFileSync(join(dir, "config.yml"), "utf8") },
+    ]);
     const [section, indexText] = spec.entry.split("/") as ["onboot" | "onshutdown" | "services", string];
     const index = Number(indexText);
     const entry = config[section][index];
@@ -53,14 +55,18 @@ describe("bundle corpus", () => {
         ...(at ? { at } : {}),
       });
       const bundlePath =
-        section === "services" ? `containers/services/${entry.name}` : `containers/${section}/${String(index).padStart(3, "0")}-${entry.name}`;
+        section === "services"
+          ? `containers/services/${entry.name}`
+          : `containers/${section}/${String(index).padStart(3, "0")}-${entry.name}`;
       const runtime = bundleRuntime(generated.runtime, {
         path: bundlePath,
         readonly: generated.effective.readonly ?? false,
         ...(spec.extractedTo ? { extractedTo: spec.extractedTo } : {}),
       });
       if (updating) rmSync(errorFile, { force: true });
-      expect(existsSync(errorFile), `${name} generates, but expected-error.txt says it should fail`).toBe(false);
+      expect(existsSync(errorFile), `${name} generates, but expected-error.txt says it should fail`).toBe(
+        false,
+      );
       expectGolden(join(dir, "expected-config.json"), `${formatGoJson(generated.config)}\n`);
       expectGolden(join(dir, "expected-runtime.json"), `${formatGoJson(runtime)}\n`);
     } catch (error) {

@@ -13,6 +13,7 @@ export function expectGolden(path: string, actual: string): void {
     writeFileSync(path, actual);
     return;
   }
-  if (!existsSync(path)) throw new Error(`missing golden file ${path}; run tools/dev/update-goldens.sh and review it`);
+  if (!existsSync(path))
+    throw new Error(`missing golden file ${path}; run tools/dev/update-goldens.sh and review it`);
   expect(actual).toBe(readFileSync(path, "utf8"));
 }

@@ -35,7 +35,11 @@ describe("YAML corpus", () => {
     let outcome: { ok: true; text: string; warnings: string } | { ok: false; text: string };
     try {
       const loaded = loadConfig(sources);
-      outcome = { ok: true, text: renderConfigYaml(loaded.config), warnings: lines(loaded.warnings.map(formatDiagnostic)) };
+      outcome = {
+        ok: true,
+        text: renderConfigYaml(loaded.config),
+        warnings: lines(loaded.warnings.map(formatDiagnostic)),
+      };
     } catch (error) {
       if (!(error instanceof SpecValidationError)) throw error;
       outcome = { ok: false, text: lines(error.diagnostics.map(formatDiagnostic)) };
@@ -46,9 +50,12 @@ describe("YAML corpus", () => {
       if (!outcome.ok || outcome.warnings === "") rmSync(expectedWarnings, { force: true });
     }
     if (outcome.ok) {
-      expect(existsSync(expectedErrors), `${name} loads, but expected-errors.txt says it should fail`).toBe(false);
+      expect(existsSync(expectedErrors), `${name} loads, but expected-errors.txt says it should fail`).toBe(
+        false,
+      );
       expectGolden(expectedYaml, outcome.text);
-      if (outcome.warnings !== "" || existsSync(expectedWarnings)) expectGolden(expectedWarnings, outcome.warnings);
+      if (outcome.warnings !== "" || existsSync(expectedWarnings))
+        expectGolden(expectedWarnings, outcome.warnings);
       // What --dry-run prints must load again to the same configuration.
       const again = loadConfig([{ path: "dry-run.yml", text: outcome.text }]);
       expect(renderConfigYaml(again.config)).toBe(outcome.text);
