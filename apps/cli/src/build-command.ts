@@ -5,7 +5,6 @@
  * pipeline's flags (LinuxKit's `build` flags plus ocikit's) are parsed already so that scripts and
  * `--help` see the interface it will have, and `--format` names are checked against LinuxKit's list.
  */
-import { type Command, InvalidArgumentError } from "commander";
 import {
   formatPos,
   isOutputFormat,
@@ -14,6 +13,7 @@ import {
   renderConfigYaml,
   type SpecWarning,
 } from "@ocikit/spec";
+import { type Command, InvalidArgumentError } from "commander";
 import type { CliIo } from "./cli-io.js";
 import { CliError } from "./errors.js";
 import { readSources } from "./read-sources.js";
@@ -51,10 +51,10 @@ const PIPELINE_OPTIONS = [
 export function registerBuildCommand(program: Command, io: CliIo): void {
   program
     .command("build")
-    .summary("validate YAML files and build a bootable image from them")
+    .summary("check YAML files and print the merged configuration (--dry-run)")
     .description(
-      "Load, validate and merge one or more LinuxKit YAML files (later files override earlier ones; - reads\n" +
-        "standard input). With --dry-run, print the merged, normalised configuration as YAML.\n" +
+      "Load, validate and merge one or more LinuxKit YAML files, in the order given (- reads standard input). " +
+        "With --dry-run, print the merged, normalised configuration as YAML.\n\n" +
         "Building images is not yet supported: without --dry-run the files are checked, then the command fails.",
     )
     .argument("<file...>", "YAML configuration files; - for standard input")
@@ -105,7 +105,9 @@ function collectFormats(value: string, previous: readonly string[] | undefined):
   const formats = value.split(",").map((f) => f.trim());
   for (const format of formats) {
     if (!isOutputFormat(format)) {
-      throw new InvalidArgumentError(`unknown output format "${format}"; expected one of ${OUTPUT_FORMATS.join(", ")}`);
+      throw new InvalidArgumentError(
+        `unknown output format "${format}"; expected one of ${OUTPUT_FORMATS.join(", ")}`,
+      );
     }
   }
   return [...(previous ?? []), ...formats];

@@ -21,7 +21,10 @@ export async function readSources(
   opts: { command: string },
 ): Promise<ConfigSource[]> {
   if (paths.filter((p) => p === "-").length > 1) {
-    throw new CliError("CLI_USAGE", `${opts.command}: "-" (standard input) is given more than once; give it once`);
+    throw new CliError(
+      "CLI_USAGE",
+      `${opts.command}: "-" (standard input) is given more than once; give it once`,
+    );
   }
   const results = await Promise.allSettled(
     paths.map((path) => (path === "-" ? readStream(io.stdin) : readFile(resolve(io.cwd, path), "utf8"))),
@@ -31,7 +34,10 @@ export async function readSources(
   results.forEach((result, i) => {
     const path = paths[i] ?? "";
     if (result.status === "fulfilled") sources.push({ path, text: result.value });
-    else failures.push(`${opts.command}: cannot read ${path === "-" ? "standard input" : path}: ${reasonOf(result.reason)}`);
+    else
+      failures.push(
+        `${opts.command}: cannot read ${path === "-" ? "standard input" : path}: ${reasonOf(result.reason)}`,
+      );
   });
   if (failures.length > 0) {
     const cause = results.find((r) => r.status === "rejected")?.reason;
@@ -42,7 +48,8 @@ export async function readSources(
 
 async function readStream(stream: AsyncIterable<Uint8Array | string>): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk));
+  for await (const chunk of stream)
+    chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk));
   return Buffer.concat(chunks).toString("utf8");
 }
 
