@@ -112,6 +112,8 @@ function typeHint(path: Path, value: unknown): string {
     return '; quote octal modes ("0644"): unquoted, YAML reads them as numbers';
   }
   if (value === null) return "; write [] for an empty list, or remove the key";
+  if (path.includes("rlimits"))
+    return '; an rlimit is one string "name,soft,hard": quote it inside [ ], where commas separate items';
   return "";
 }
 
