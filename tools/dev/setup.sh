@@ -1,0 +1,74 @@
+#!/bin/sh
+# Sets up this machine for ocikit's demo and tests, and does nothing that is already done, so it can
+# run before every `npm run demo` / `npm test`. Made for a fresh Debian with only Node 20 and npm,
+# run as root (or as a user with sudo for the Debian packages):
+#   1. the pinned pnpm (toolchain.md: corepack and pnpm's self-switch fail here, so npm installs it);
+#   2. the Debian packages the tests and the demo need (none yet: see DEBIAN_PACKAGES);
+#   3. the workspace's dependencies, exactly as pnpm-lock.yaml pins them.
+set -eu
+cd "$(dirname "$0")/../.."
+
+PNPM_VERSION=12.4.2
+
+# Debian packages the tests and the demo need, installed when missing (toolchain.md §System
+# packages). Later issues add to this list, separated by spaces, e.g. "qemu-system-x86 cpio".
+DEBIAN_PACKAGES=""
+
+say() { echo "setup: $*"; }
+die() { echo "setup: $*" >&2; exit 1; }
+
+ensure_pnpm() {
+  current=$(pnpm --version 2>/dev/null || true)
+  [ "$current" = "$PNPM_VERSION" ] && return 0
+  say "installing pnpm@$PNPM_VERSION with npm (found: ${current:-none})"
+  npm install --global --no-fund --no-audit --loglevel=error "pnpm@$PNPM_VERSION" ||
+    die "cannot install pnpm@$PNPM_VERSION; run \"npm install --global pnpm@$PNPM_VERSION\" as root"
+  hash -r 2>/dev/null || true
+  current=$(pnpm --version 2>/dev/null || true)
+  [ "$current" = "$PNPM_VERSION" ] ||
+    die "pnpm on PATH is ${current:-missing} after installing $PNPM_VERSION ($(command -v pnpm || echo 'not found')); put npm's global bin directory ($(npm prefix --global)/bin) first on PATH"
+}
+
+ensure_debian_packages() {
+  [ -n "$DEBIAN_PACKAGES" ] || return 0
+  command -v dpkg-query >/dev/null 2>&1 || die "cannot check Debian packages (no dpkg-query); install: $DEBIAN_PACKAGES"
+  missing=""
+  for package in $DEBIAN_PACKAGES; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing="$missing $package"
+  done
+  [ -n "$missing" ] || return 0
+  if [ "$(id -u)" = 0 ]; then
+    as_root=""
+  elif command -v sudo >/dev/null 2>&1; then
+    as_root="sudo"
+  else
+    die "missing Debian packages:$missing; as root, run: apt-get update && apt-get install -y$missing"
+  fi
+  say "installing Debian packages:$missing"
+  $as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  # shellcheck disable=SC2086 # $missing is a list of package names
+  $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+}
+
+ensure_dependencies() {
+  if [ ! -d node_modules ]; then
+    say "installing dependencies (pnpm install --frozen-lockfile)"
+    pnpm install --frozen-lockfile || die "pnpm install --frozen-lockfile failed (see above)"
+    return 0
+  fi
+  # Usually there is nothing to do: keep quiet then, and show pnpm's output when it adds or removes
+  # packages ("Packages: +3") or fails.
+  log=$(mktemp)
+  if pnpm install --frozen-lockfile >"$log" 2>&1; then
+    if grep -q "^Packages:" "$log"; then cat "$log"; fi
+    rm -f "$log"
+  else
+    cat "$log" >&2
+    rm -f "$log"
+    die "pnpm install --frozen-lockfile failed (see above)"
+  fi
+}
+
+ensure_pnpm
+ensure_debian_packages
+ensure_dependencies
