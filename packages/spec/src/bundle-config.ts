@@ -38,7 +38,15 @@ import {
 } from "./oci-types.js";
 import type { Parsed } from "./result.js";
 import { parseRlimit, type Rlimit } from "./rlimits.js";
-import type { IdValue, ImageEntry, MountEntry, ResourcesEntry, RuntimeEntry, VolumeEntry } from "./schema.js";
+import type {
+  IdValue,
+  ImageEntry,
+  ImageLabel,
+  MountEntry,
+  ResourcesEntry,
+  RuntimeEntry,
+  VolumeEntry,
+} from "./schema.js";
 
 /** The fields of an OCI image's config (`config` object of the image config blob) that matter here. */
 export interface ImageConfigInfo {
@@ -87,11 +95,14 @@ export function generateBundleConfigs(entry: ImageEntry, options: BundleConfigOp
   const labelText = image.Labels?.[IMAGE_CONFIG_LABEL];
   const label = labelText ? parseImageLabel(labelText, entry.image, options.at) : undefined;
   const e = applyImageLabel(entry, label);
-  const fail = (code: SpecErrorCode, message: string): never => {
-    throw new SpecError(code, `${entry.name} (${entry.image}): ${message}`, options.at);
+  // Every YAML value was checked when the file was loaded, so a bad value here usually comes from
+  // the image's label: say so, or the user looks for it in their YAML.
+  const fail: Fail = (code, message, field) => {
+    const fromLabel = field !== undefined && label?.[field] !== undefined && entry[field] === undefined;
+    const origin = fromLabel ? `, in the image's ${IMAGE_CONFIG_LABEL} label` : "";
+    throw new SpecError(code, `${entry.name} (${entry.image})${origin}: ${message}`, options.at);
   };
-  const need = <T>(parsed: Parsed<T>, code: SpecErrorCode): T =>
-    parsed.ok ? parsed.value : fail(code, parsed.message);
+  const need: Need = (parsed, code, field) => (parsed.ok ? parsed.value : fail(code, parsed.message, field));
 
   const readonly = e.readonly ?? false;
   const config: OciSpec = {
@@ -108,23 +119,26 @@ export function generateBundleConfigs(entry: ImageEntry, options: BundleConfigOp
   return { config, runtime: buildRuntime(e.runtime), effective: e };
 }
 
-type Fail = (code: SpecErrorCode, message: string) => never;
-type Need = <T>(parsed: Parsed<T>, code: SpecErrorCode) => T;
+type Field = keyof ImageLabel;
+type Fail = (code: SpecErrorCode, message: string, field?: Field) => never;
+type Need = <T>(parsed: Parsed<T>, code: SpecErrorCode, field?: Field) => T;
 
 function buildProcess(e: ImageEntry, image: ImageConfigInfo, ids: IdMap, fail: Fail, need: Need): OciProcess {
   const args = e.command ?? [...(image.Entrypoint ?? []), ...(image.Cmd ?? [])];
   const env = e.env ?? image.Env ?? [];
   // An empty cwd is not allowed in OCI: it falls back to the image's WorkingDir, then "/".
   const cwd = e.cwd || image.WorkingDir || "/";
-  const id = (value: IdValue | undefined): number => {
+  const id = (value: IdValue | undefined, field: Field): number => {
     const n = resolveId(value, ids);
     return n === undefined
-      ? fail("SPEC_UNKNOWN_ID", `cannot find id "${String(value)}": no container has that name`)
+      ? fail("SPEC_UNKNOWN_ID", `cannot find id "${String(value)}": no container has that name`, field)
       : n;
   };
-  const additionalGids = (e.additionalGids ?? []).map(id);
-  const effective = capabilityList(e.capabilities ?? [], fail);
-  const ambient = capabilityList(e.ambient ?? [], fail);
+  const additionalGids = (e.additionalGids ?? []).map((gid) => id(gid, "additionalGids"));
+  const effective = capabilityList(e.capabilities ?? [], (code, message) =>
+    fail(code, message, "capabilities"),
+  );
+  const ambient = capabilityList(e.ambient ?? [], (code, message) => fail(code, message, "ambient"));
   const bounding = [...new Set([...effective, ...ambient])].sort(compareBytes);
   const capabilities: OciCapabilities = {
     ...(bounding.length > 0 ? { bounding } : {}),
@@ -132,9 +146,13 @@ function buildProcess(e: ImageEntry, image: ImageConfigInfo, ids: IdMap, fail: F
     ...(bounding.length > 0 ? { inheritable: bounding, permitted: bounding } : {}),
     ...(ambient.length > 0 ? { ambient } : {}),
   };
-  const rlimits: Rlimit[] = (e.rlimits ?? []).map((r) => need(parseRlimit(r), "SPEC_RLIMIT"));
+  const rlimits: Rlimit[] = (e.rlimits ?? []).map((r) => need(parseRlimit(r), "SPEC_RLIMIT", "rlimits"));
   return {
-    user: { uid: id(e.uid), gid: id(e.gid), ...(additionalGids.length > 0 ? { additionalGids } : {}) },
+    user: {
+      uid: id(e.uid, "uid"),
+      gid: id(e.gid, "gid"),
+      ...(additionalGids.length > 0 ? { additionalGids } : {}),
+    },
     ...(args.length > 0 ? { args } : {}),
     ...(env.length > 0 ? { env } : {}),
     cwd,
@@ -145,7 +163,7 @@ function buildProcess(e: ImageEntry, image: ImageConfigInfo, ids: IdMap, fail: F
   };
 }
 
-/** Expands `all`/`none`, checks names, drops repeats (keeping the first). */
+/** Expands `all`/`none` and checks names; the list is kept in its order, repeats included (§3.6). */
 function capabilityList(list: readonly string[], fail: Fail): string[] {
   if (list.length === 1) {
     const keyword = capabilityKeyword(list[0] ?? "");
@@ -159,7 +177,7 @@ function capabilityList(list: readonly string[], fail: Fail): string[] {
     }
     if (!isKnownCapability(name))
       fail("SPEC_UNKNOWN_CAPABILITY", `unknown capability "${name}"${capabilityHint(name)}`);
-    if (!out.includes(name)) out.push(name);
+    out.push(name);
   }
   return out;
 }
@@ -216,24 +234,33 @@ function buildMounts(
     ],
   ]);
   const byName = new Map(volumes.map((v) => [v.name, v]));
-  const volumeSource = (source: string | undefined, readOnly: boolean, how: string): string | undefined => {
+  const volumeSource = (
+    source: string | undefined,
+    readOnly: boolean,
+    how: string,
+    field: Field,
+  ): string | undefined => {
     const name = volumeOfSource(source);
     if (name === undefined) return source;
     const volume = byName.get(name);
-    if (!volume) return fail("SPEC_VOLUME_NOT_FOUND", `volume "${name}" not found`);
+    if (!volume) return fail("SPEC_VOLUME_NOT_FOUND", `volume "${name}" not found`, field);
     if (volume.readonly === true && !readOnly) {
-      return fail("SPEC_VOLUME_READONLY", `volume "${name}" is read-only, but is mounted read-write; ${how}`);
+      return fail(
+        "SPEC_VOLUME_READONLY",
+        `volume "${name}" is read-only, but is mounted read-write; ${how}`,
+        field,
+      );
     }
     return volumeMergedPath(name);
   };
 
   for (const text of e.tmpfs ?? []) {
-    const mount = need(parseTmpfs(text), "SPEC_TMPFS");
+    const mount = need(parseTmpfs(text), "SPEC_TMPFS", "tmpfs");
     mounts.set(mount.destination, withOptions(mount));
   }
   for (const text of e.binds ?? []) {
-    const bind = need(parseBind(text), "SPEC_BIND");
-    const source = volumeSource(bind.source, isReadOnlyBindText(text), 'end the bind with ":ro"');
+    const bind = need(parseBind(text), "SPEC_BIND", "binds");
+    const source = volumeSource(bind.source, isReadOnlyBindText(text), 'end the bind with ":ro"', "binds");
     mounts.set(bind.destination, {
       destination: bind.destination,
       type: "bind",
@@ -242,10 +269,15 @@ function buildMounts(
     });
   }
   for (const entry of e.mounts ?? []) {
-    const mount = need(resolveMount(entry), "SPEC_MOUNT");
+    const mount = need(resolveMount(entry), "SPEC_MOUNT", "mounts");
     const source =
       mount.type === "bind"
-        ? volumeSource(mount.source, isReadOnlyMountOptions(entry.options), 'put "ro" in its options')
+        ? volumeSource(
+            mount.source,
+            isReadOnlyMountOptions(entry.options),
+            'put "ro" in its options',
+            "mounts",
+          )
         : mount.source;
     mounts.set(mount.destination, { ...mount, ...(source !== undefined ? { source } : {}) });
   }
@@ -272,9 +304,10 @@ function buildLinux(e: ImageEntry, fail: Fail, need: Need): OciLinux {
       deviceRules.push({ allow: true, ...(type ? { type } : {}), access: "rwm" });
       continue;
     }
-    if (device.path === undefined || device.path === "") fail("SPEC_DEVICE", 'a device is missing "path"');
-    if (device.mode === undefined) fail("SPEC_MODE", `device "${device.path}" is missing "mode"`);
-    const fileMode = need(parseOctalMode(device.mode ?? ""), "SPEC_MODE");
+    if (device.path === undefined || device.path === "")
+      fail("SPEC_DEVICE", 'a device is missing "path"', "devices");
+    if (device.mode === undefined) fail("SPEC_MODE", `device "${device.path}" is missing "mode"`, "devices");
+    const fileMode = need(parseOctalMode(device.mode ?? ""), "SPEC_MODE", "devices");
     const major = device.major ?? 0;
     const minor = device.minor ?? 0;
     deviceRules.push({ allow: true, ...(type ? { type } : {}), major, minor, access: "rwm" });

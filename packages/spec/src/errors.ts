@@ -52,7 +52,8 @@ export type SpecWarningCode =
   | "SPEC_OUTPUT_FIELD_IGNORED"
   | "SPEC_MULTIPLE_DOCUMENTS"
   | "SPEC_FILE_FIELD_IGNORED"
-  | "SPEC_NAME_REUSED";
+  | "SPEC_NAME_REUSED"
+  | "SPEC_ADD_IGNORED";
 
 /** One problem in a YAML file. `message` has no position; `toString` style text is in `text`. */
 export interface SpecDiagnostic {

@@ -4,7 +4,7 @@ import { fail, ok, type Parsed } from "./result.js";
 /** Parses an octal mode string into permission bits (at most 07777). */
 export function parseOctalMode(text: string): Parsed<number> {
   if (!/^[0-7]+$/.test(text)) {
-    return fail(`cannot parse mode "${text}" as an octal number; write it as a quoted string like "0644"`);
+    return fail(`cannot parse mode "${text}" as an octal number; write it in octal digits, like "0644"`);
   }
   const mode = Number.parseInt(text, 8);
   if (mode > 0o7777) {

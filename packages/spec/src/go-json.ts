@@ -46,6 +46,9 @@ function quote(text: string): string {
     else if (ch === "\n") out += "\\n";
     else if (ch === "\r") out += "\\r";
     else if (ch === "\t") out += "\\t";
+    else if (ch === "\b")
+      out += "\\b"; // Go 1.22+ writes \b and \f, not \u0008 and \u000c
+    else if (ch === "\f") out += "\\f";
     else if (code < 0x20 || ch === "<" || ch === ">" || ch === "&" || code === 0x2028 || code === 0x2029) {
       out += `\\u${code.toString(16).padStart(4, "0")}`;
     } else out += ch;

@@ -103,7 +103,7 @@ describe("loadConfig", () => {
     };
     const lines = errorsOf([a, b]);
     expect(lines).toEqual([
-      'b.yml:2:11: duplicate service name "s" (first used at a.yml:2:11)',
+      'b.yml:2:11: duplicate service name "s" (first used at a.yml:2:11); services run side by side and need unique names',
       'b.yml:7:10: cannot find id "nosuch": no onboot, onshutdown or services container has that name',
     ]);
   });

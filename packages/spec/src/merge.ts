@@ -21,7 +21,7 @@ import {
 import { isOutputFormat, type OutputFormat } from "./output-formats.js";
 import type { ParsedFile } from "./parse-file.js";
 import type { FileEntry, IdValue, ImageEntry, KernelConfig, VolumeEntry } from "./schema.js";
-import { CONTAINER_SECTIONS } from "./semantic-checks.js";
+import { CONTAINER_SECTIONS, SERVICES_UNIQUE } from "./semantic-checks.js";
 import type { LocateOptions, Path, YamlLocator } from "./yaml-locator.js";
 
 /** The merged, validated configuration: pure data, image references normalised. */
@@ -190,7 +190,15 @@ function checkMerged(
 
   if (acrossFiles) {
     // Within one file these were reported by semantic-checks.ts; here only pairs from two files.
-    reportDuplicates(config.services, "services", "service", sources, report, "SPEC_DUPLICATE_SERVICE");
+    reportDuplicates(
+      config.services,
+      "services",
+      "service",
+      sources,
+      report,
+      "SPEC_DUPLICATE_SERVICE",
+      SERVICES_UNIQUE,
+    );
     reportDuplicates(config.volumes, "volumes", "volume", sources, report, "SPEC_DUPLICATE_VOLUME");
   }
 
@@ -207,7 +215,7 @@ function checkMerged(
       report(
         "SPEC_UNKNOWN_ID",
         path,
-        `cannot find id "${id}": no onboot, onshutdown or services container has that name${hint ? `; did you mean "${hint}"?` : ""}`,
+        `cannot find id "${id}": no onboot, onshutdown or services container has that name${hint ? `; did you mean "${hint}"?` : ""}${/^[0-9]+$/.test(id) ? `; for the numeric id write ${id} without quotes` : ""}`,
       );
       return;
     }
@@ -246,6 +254,7 @@ function reportDuplicates(
   sources: SourceMap,
   report: (code: SpecErrorCode, path: Path, message: string) => void,
   code: SpecErrorCode,
+  why = "",
 ): void {
   const first = new Map<string, number>();
   list.forEach((entry, i) => {
@@ -260,7 +269,7 @@ function reportDuplicates(
       report(
         code,
         [section, i, "name"],
-        `duplicate ${what} name "${entry.name}" (first used at ${a.file}:${a.line}:${a.col})`,
+        `duplicate ${what} name "${entry.name}" (first used at ${a.file}:${a.line}:${a.col})${why}`,
       );
     }
   });
@@ -273,37 +282,45 @@ function checkVolumeUse(
   volumes: ReadonlyMap<string, VolumeEntry>,
   report: (code: SpecErrorCode, path: Path, message: string) => void,
 ): void {
-  const use = (name: string, at: Path, readOnly: boolean, how: string): void => {
+  const use = (name: string, at: Path, sourceAt: Path, readOnly: boolean, how: string): void => {
     const volume = volumes.get(name);
     if (!volume) {
       const hint = closestMatch(name, volumes.keys());
       report(
         "SPEC_VOLUME_NOT_FOUND",
-        at,
+        sourceAt,
         `volume "${name}" not found; a bind source without a leading "/" names a volume, and no volumes: entry has that name${hint ? `; did you mean "${hint}"?` : ""}`,
       );
     } else if (volume.readonly === true && !readOnly) {
-      report(
-        "SPEC_VOLUME_READONLY",
-        at,
-        `volume "${name}" is read-only, but ${entry.name} mounts it read-write; ${how}`,
-      );
+      report("SPEC_VOLUME_READONLY", at, `volume "${name}" is read-only, ${how}`);
     }
   };
   for (const key of ["binds", "binds.add"] as const) {
     entry[key]?.forEach((text, j) => {
       const bind = parseBind(text);
-      const name = bind.ok ? volumeOfSource(bind.value.source) : undefined;
-      if (name !== undefined)
-        use(name, [...path, key, j], isReadOnlyBindText(text), 'end the bind with ":ro"');
+      if (!bind.ok) return;
+      const name = volumeOfSource(bind.value.source);
+      const options = text.split(":")[2];
+      const how =
+        options === undefined || !options.split(",").includes("ro")
+          ? `but ${entry.name} mounts it read-write; end the bind with ":ro"`
+          : `and a bind of a read-only volume must have exactly "ro" as its options (got "${options}"); write "${bind.value.source}:${bind.value.destination}:ro"`;
+      if (name !== undefined) use(name, [...path, key, j], [...path, key, j], isReadOnlyBindText(text), how);
     });
   }
   entry.mounts?.forEach((mount, j) => {
     const resolved = resolveMount(mount);
     if (!resolved.ok || resolved.value.type !== "bind") return;
     const name = volumeOfSource(resolved.value.source);
+    const how = `but ${entry.name} mounts it read-write; put "ro" in its options`;
     if (name !== undefined)
-      use(name, [...path, "mounts", j], isReadOnlyMountOptions(mount.options), 'put "ro" in its options');
+      use(
+        name,
+        [...path, "mounts", j],
+        [...path, "mounts", j, "source"],
+        isReadOnlyMountOptions(mount.options),
+        how,
+      );
   });
 }
 

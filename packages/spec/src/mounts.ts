@@ -78,6 +78,9 @@ export function resolveMount(entry: MountEntry): Parsed<OciMount> {
   let destination = entry.destination ?? "";
   if (type === "" && TYPES_NAMED_BY_SOURCE.has(source)) type = source;
   if (type === "" && destination === "/dev") type = "tmpfs";
+  if (type === "" && destination === "") {
+    return fail("mount is missing type and destination; add type: (bind, tmpfs, proc, …) and destination:");
+  }
   if (type === "") {
     return fail(`mount for destination "${destination}" is missing type; add type: (bind, tmpfs, proc, …)`);
   }

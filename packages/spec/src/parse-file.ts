@@ -6,13 +6,14 @@
  * them all: fields that fail the schema are pruned from a copy so the semantic checks can still run
  * on the rest of the file, and entries that lost a required field are skipped by those checks.
  */
-import { type Document, isScalar, LineCounter, parseAllDocuments, visit } from "yaml";
+import { type Document, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit } from "yaml";
 import type { z } from "zod";
+import { Damage } from "./damage.js";
 import type { SpecDiagnostic, SpecWarning } from "./errors.js";
 import { type ConfigFile, configFileSchema } from "./schema.js";
 import { diagnosticsFromIssue } from "./schema-issues.js";
 import { checkConfigFile } from "./semantic-checks.js";
-import { type Path, type PathSegment, YamlLocator } from "./yaml-locator.js";
+import { formatPath, type Path, type PathSegment, YamlLocator } from "./yaml-locator.js";
 
 /** One YAML text to parse; `file` is how messages name it (`<stdin>` for standard input). */
 export interface ConfigInput {
@@ -81,13 +82,7 @@ export function parseConfigFile(input: ConfigInput): ParsedFile {
     return empty;
   }
   if (doc.errors.length > 0) {
-    for (const error of doc.errors) {
-      diagnostics.push({
-        code: "SPEC_YAML_SYNTAX",
-        at: locator.posOfOffset(error.pos[0]),
-        message: `YAML syntax error: ${firstLine(error.message)}`,
-      });
-    }
+    diagnostics.push(...syntaxDiagnostics(doc, locator));
     return empty;
   }
 
@@ -102,8 +97,8 @@ export function parseConfigFile(input: ConfigInput): ParsedFile {
   }
   diagnostics.push(...templateDiagnostics(doc, locator));
 
-  const { config, incomplete } = validateAndPrune(raw, locator, diagnostics);
-  const semantic = checkConfigFile(config, { locator, incomplete });
+  const { config, incomplete, damage } = validateAndPrune(raw, locator, diagnostics);
+  const semantic = checkConfigFile(config, { locator, incomplete, damage });
   diagnostics.push(...semantic.diagnostics);
   warnings.push(...semantic.warnings);
   diagnostics.sort((a, b) => a.at.line - b.at.line || a.at.col - b.at.col);
@@ -111,67 +106,109 @@ export function parseConfigFile(input: ConfigInput): ParsedFile {
 }
 
 /**
- * Validates against the schema, reporting every issue, and returns a copy with the offending fields
- * removed so that it satisfies the schema. An entry whose required field was bad keeps a placeholder
- * for it and is listed in `incomplete`.
+ * Validates against the schema, reporting every issue, and returns a copy pruned of what failed so
+ * that it satisfies the schema: bad mapping values are deleted, bad list items replaced by a neutral
+ * value of the right type (so the other items keep their index, which locates them in the file), and
+ * an entry whose required field was bad keeps a placeholder and is listed in `incomplete`.
  */
 function validateAndPrune(
   raw: object,
   locator: YamlLocator,
   diagnostics: SpecDiagnostic[],
-): { config: ConfigFile; incomplete: Set<object> } {
+): { config: ConfigFile; incomplete: Set<object>; damage: Damage } {
   const value = structuredClone(raw) as Record<string, unknown>;
   const incomplete = new Set<object>();
+  const damage = new Damage();
   const first = configFileSchema.safeParse(value);
-  if (first.success) return { config: first.data, incomplete };
+  if (first.success) return { config: first.data, incomplete, damage };
   for (const issue of first.error.issues)
     diagnostics.push(...diagnosticsFromIssue(issue, raw, locator, keysAt));
 
-  // Prune, then re-validate: removing an invalid field can only leave required-field issues behind.
-  for (let round = 0; round < 4; round++) {
+  for (let round = 0; round < 6; round++) {
     const result = configFileSchema.safeParse(value);
-    if (result.success) return { config: result.data, incomplete: remap(incomplete, value, result.data) };
-    for (const issue of result.error.issues) prune(value, issue, incomplete);
+    if (result.success)
+      return { config: result.data, incomplete: remap(incomplete, value, result.data), damage };
+    for (const issue of result.error.issues) prune(value, issue, incomplete, damage);
   }
-  // Cannot happen: each round removes what failed. Fall back to the sections that validate alone.
-  return { config: {}, incomplete };
+  // Cannot happen: each round replaces or removes what failed.
+  return { config: {}, incomplete, damage };
 }
 
-/** Removes what an issue complains about from `value` (mutates it). */
-function prune(value: Record<string, unknown>, issue: z.core.$ZodIssue, incomplete: Set<object>): void {
+/** Removes or neutralises what an issue complains about in `value` (mutates it). */
+function prune(
+  value: Record<string, unknown>,
+  issue: z.core.$ZodIssue,
+  incomplete: Set<object>,
+  damage: Damage,
+): void {
   const path = issue.path.filter((s): s is PathSegment => typeof s !== "symbol");
   if (issue.code === "unrecognized_keys") {
     const holder = lookup(value, path);
     if (holder && typeof holder === "object")
       for (const key of issue.keys) delete (holder as Record<string, unknown>)[key];
+    damage.damage(path);
     return;
   }
+  if (path.length === 0) return;
+  const parentPath = path.slice(0, -1);
+  const parent = lookup(value, parentPath);
+  const last = path[path.length - 1] as PathSegment;
+  if (parent === null || typeof parent !== "object") return;
+  damage.prune(path);
+  damage.damage(parentPath);
   // A bad required field of a list entry: keep the entry (its name matters to other checks) with a
   // placeholder, and remember to skip it.
   const section = path[0];
-  if (typeof section === "string" && path.length === 3 && typeof path[2] === "string") {
-    const required = REQUIRED_FIELDS[section] ?? [];
-    if (required.includes(path[2])) {
-      const entry = lookup(value, path.slice(0, 2));
-      if (entry && typeof entry === "object") {
-        (entry as Record<string, unknown>)[path[2]] = "";
-        incomplete.add(entry);
-        return;
-      }
+  if (
+    typeof section === "string" &&
+    path.length === 3 &&
+    typeof last === "string" &&
+    REQUIRED_FIELDS[section]?.includes(last)
+  ) {
+    (parent as Record<string, unknown>)[last] = "";
+    incomplete.add(parent);
+    return;
+  }
+  if (typeof last === "number" && Array.isArray(parent)) {
+    const neutral = neutralValue(issue);
+    if (neutral !== undefined) {
+      parent[last] = neutral;
+      return;
     }
   }
-  // Otherwise delete the deepest mapping key on the path (a list item is removed with its list,
-  // so that the indexes of the other items, which locate them in the file, stay right).
-  let cut = -1;
-  for (let i = path.length - 1; i >= 0; i--) {
-    if (typeof path[i] === "string") {
-      cut = i;
-      break;
-    }
+  if (typeof last === "string") {
+    delete (parent as Record<string, unknown>)[last];
+    return;
   }
-  if (cut < 0) return;
-  const holder = lookup(value, path.slice(0, cut));
-  if (holder && typeof holder === "object") delete (holder as Record<string, unknown>)[path[cut] as string];
+  // A list item with no neutral value: drop the whole list (from the mapping that holds it).
+  const listKey = parentPath[parentPath.length - 1];
+  const holder = lookup(value, parentPath.slice(0, -1));
+  if (typeof listKey === "string" && holder && typeof holder === "object") {
+    delete (holder as Record<string, unknown>)[listKey];
+    damage.prune(parentPath);
+  }
+}
+
+/** A value of the type the schema expected, standing in for a bad list item. */
+function neutralValue(issue: z.core.$ZodIssue): unknown {
+  if (issue.code === "invalid_union") return 0;
+  if (issue.code !== "invalid_type") return undefined;
+  switch (issue.expected) {
+    case "string":
+      return "";
+    case "number":
+    case "int":
+      return 0;
+    case "boolean":
+      return false;
+    case "object":
+    case "record":
+      return {};
+    case "array":
+      return [];
+    default:
+      return undefined;
+  }
 }
 
 /** zod returns new objects; carry the `incomplete` marks over to them by position. */
@@ -196,6 +233,59 @@ function lookup(root: unknown, path: Path): unknown {
     node = (node as Record<string, unknown>)[segment as string];
   }
   return node;
+}
+
+/**
+ * YAML errors: every duplicate key (named, with where the first one is), and the first other error
+ * only — one unclosed bracket makes the parser report several, and only the first is meaningful.
+ */
+function syntaxDiagnostics(doc: Document, locator: YamlLocator): SpecDiagnostic[] {
+  const out: SpecDiagnostic[] = [];
+  const duplicates = doc.errors.filter((e) => e.code === "DUPLICATE_KEY");
+  const other = doc.errors.find((e) => e.code !== "DUPLICATE_KEY");
+  if (duplicates.length > 0) {
+    visit(doc, {
+      Map(_key, map, ancestors) {
+        const seen = new Map<string, number>();
+        for (const pair of map.items) {
+          if (!isScalar(pair.key)) continue;
+          const name = String(pair.key.value);
+          const offset = pair.key.range?.[0] ?? 0;
+          const first = seen.get(name);
+          if (first === undefined) {
+            seen.set(name, offset);
+            continue;
+          }
+          const where = formatPath(pathOf(ancestors, map));
+          out.push({
+            code: "SPEC_YAML_SYNTAX",
+            at: locator.posOfOffset(offset),
+            message: `duplicate key "${name}" ${where === "the top level" ? "at the top level" : `in ${where}`} (first at line ${locator.posOfOffset(first).line}); a key may appear only once in a mapping, remove one`,
+          });
+        }
+      },
+    });
+  }
+  out.sort((a, b) => a.at.line - b.at.line || a.at.col - b.at.col);
+  if (other) {
+    out.push({
+      code: "SPEC_YAML_SYNTAX",
+      at: locator.posOfOffset(other.pos[0]),
+      message: `YAML syntax error: ${firstLine(other.message)}`,
+    });
+  }
+  return out;
+}
+
+/** The path of `node` from the ancestors `visit` gives (Document, maps, pairs, sequences). */
+function pathOf(ancestors: readonly unknown[], node: unknown): PathSegment[] {
+  const chain = [...ancestors, node];
+  const path: PathSegment[] = [];
+  chain.forEach((step, i) => {
+    if (isPair(step) && isScalar(step.key)) path.push(String(step.key.value));
+    else if (isSeq(step)) path.push(step.items.indexOf(chain[i + 1] as never));
+  });
+  return path;
 }
 
 /** `@pkg:` templates need LinuxKit's package builder, which ocikit does not have (§2.3). */

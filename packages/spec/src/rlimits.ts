@@ -45,9 +45,13 @@ export function parseRlimit(text: string): Parsed<Rlimit> {
   let name = rawName.trim().toUpperCase();
   if (!name.startsWith("RLIMIT_")) name = `RLIMIT_${name}`;
   if (!RLIMIT_NAMES.includes(name)) {
-    const match = closestMatch(name, RLIMIT_NAMES);
+    // Compare without the shared RLIMIT_ prefix, which would make every name look close.
+    const match = closestMatch(
+      name.slice(7),
+      RLIMIT_NAMES.map((n) => n.slice(7)),
+    );
     const hint = match
-      ? `did you mean "${match.slice(7).toLowerCase()}"?`
+      ? `did you mean "${match.toLowerCase()}"?`
       : "expected one of cpu, fsize, data, stack, core, rss, nproc, nofile, memlock, as, locks, sigpending, msgqueue, nice, rtprio, rttime";
     return fail(`unknown rlimit "${rawName.trim()}" in "${text}"; ${hint}`);
   }

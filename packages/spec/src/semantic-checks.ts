@@ -6,6 +6,7 @@
  * Rules that need every file (duplicates across files, uid/gid names, volume lookups) are in merge.ts.
  */
 import { capabilityHint, capabilityKeyword, isKnownCapability } from "./capabilities.js";
+import type { Damage } from "./damage.js";
 import { didYouMean } from "./did-you-mean.js";
 import type { SpecDiagnostic, SpecErrorCode, SpecWarning } from "./errors.js";
 import { parseOctalMode } from "./file-mode.js";
@@ -20,6 +21,8 @@ export interface CheckContext {
   readonly locator: YamlLocator;
   /** Entries whose required fields failed the schema; they are not checked again. */
   readonly incomplete: ReadonlySet<object>;
+  /** What failed the schema and was pruned: not complained about again. */
+  readonly damage: Damage;
 }
 
 export interface CheckResult {
@@ -31,6 +34,9 @@ export interface CheckResult {
 export const CONTAINER_SECTIONS = ["onboot", "onshutdown", "services"] as const;
 export type ContainerSection = (typeof CONTAINER_SECTIONS)[number];
 
+/** Why service names must be unique (the same words whether the duplicate is in one file or two). */
+export const SERVICES_UNIQUE = "; services run side by side and need unique names";
+
 const VOLUME_NAME = /^[a-z0-9_-]*$/;
 const MAX_ID = 0xffff_ffff;
 const DEVICE_TYPES = new Set(["c", "b", "u", "p"]);
@@ -40,8 +46,13 @@ const METADATA_TYPES = new Set(["yaml", "json"]);
 /** Checks one parsed file. */
 export function checkConfigFile(config: ConfigFile, ctx: CheckContext): CheckResult {
   const out: CheckResult = { diagnostics: [], warnings: [] };
-  const report = (code: SpecErrorCode, path: Path, message: string, at: "key" | "value" = "value"): void => {
+  const report: Report = (code, path, message, at = "value") => {
+    if (ctx.damage.isPruned(path)) return;
     out.diagnostics.push({ code, at: ctx.locator.locate(path, { at }), message });
+  };
+  // "X is missing" about a mapping that lost a key to the schema is most likely about that key.
+  report.missing = (code, objectPath, path, message) => {
+    if (!ctx.damage.isDamaged(objectPath)) report(code, path, message);
   };
 
   // An empty kernel image means "no kernel" (and lets a later file keep an earlier one's, §2.2).
@@ -51,7 +62,7 @@ export function checkConfigFile(config: ConfigFile, ctx: CheckContext): CheckRes
   });
   for (const section of CONTAINER_SECTIONS) {
     config[section]?.forEach((entry, i) => {
-      if (!ctx.incomplete.has(entry)) checkContainer(entry, [section, i], report);
+      if (!ctx.incomplete.has(entry)) checkContainer(entry, [section, i], report, out.warnings, ctx.locator);
     });
   }
   checkDuplicateServices(config.services ?? [], ctx, report);
@@ -89,7 +100,11 @@ export function checkConfigFile(config: ConfigFile, ctx: CheckContext): CheckRes
   return out;
 }
 
-type Report = (code: SpecErrorCode, path: Path, message: string, at?: "key" | "value") => void;
+interface Report {
+  (code: SpecErrorCode, path: Path, message: string, at?: "key" | "value"): void;
+  /** Reports that the mapping at `objectPath` lacks something, unless it lost a key to the schema. */
+  missing: (code: SpecErrorCode, objectPath: Path, path: Path, message: string) => void;
+}
 
 function checkImageRef(ref: string, path: Path, report: Report): void {
   if (ref.startsWith("@pkg:")) return; // reported once, as SPEC_TEMPLATE_UNSUPPORTED
@@ -97,8 +112,26 @@ function checkImageRef(ref: string, path: Path, report: Report): void {
   if (!parsed.ok) report("SPEC_IMAGE_REF", path, parsed.message);
 }
 
-function checkContainer(entry: ImageEntry, path: Path, report: Report): void {
+function checkContainer(
+  entry: ImageEntry,
+  path: Path,
+  report: Report,
+  warnings: SpecWarning[],
+  locator: YamlLocator,
+): void {
   const at = (...rest: (string | number)[]): Path => [...path, ...rest];
+  for (const [plain, what] of [
+    ["capabilities", "names"],
+    ["binds", "binds"],
+  ] as const) {
+    if (entry[plain] !== undefined && entry[`${plain}.add`] !== undefined) {
+      warnings.push({
+        code: "SPEC_ADD_IGNORED",
+        at: locator.locate(at(`${plain}.add`), { at: "key" }),
+        message: `${plain}.add is ignored because ${plain} is also set: .add only extends the image label's list; put these ${what} in ${plain}, or remove ${plain}`,
+      });
+    }
+  }
   if (entry.name === "" || entry.name === "." || entry.name === ".." || entry.name.includes("/")) {
     report(
       "SPEC_NAME",
@@ -122,7 +155,7 @@ function checkContainer(entry: ImageEntry, path: Path, report: Report): void {
   });
   entry.mounts?.forEach((mount, j) => {
     const parsed = resolveMount(mount);
-    if (!parsed.ok) report("SPEC_MOUNT", at("mounts", j), parsed.message);
+    if (!parsed.ok) report.missing("SPEC_MOUNT", at("mounts", j), at("mounts", j), parsed.message);
   });
   entry.devices?.forEach((device, j) => {
     checkDevice(device, at("devices", j), report);
@@ -165,39 +198,48 @@ function checkCapabilityList(
 
 function checkDevice(device: DeviceEntry, path: Path, report: Report): void {
   if (device.path === undefined || device.path === "") {
-    report(
+    report.missing(
       "SPEC_DEVICE",
+      path,
       path,
       'device is missing "path"; give the device node path, or "all" for every device of a type',
     );
     return;
   }
+  const typeText = device.type === undefined ? "none" : JSON.stringify(device.type);
   if (device.path === "all") {
-    if (device.type === undefined || !DEVICE_RULE_TYPES.has(device.type)) {
-      report(
-        "SPEC_DEVICE",
-        [...path, device.type === undefined ? "path" : "type"],
-        `device "all" needs type c, b or a, got ${device.type === undefined ? "none" : JSON.stringify(device.type)}`,
-      );
+    if (device.type === undefined) {
+      report.missing("SPEC_DEVICE", path, [...path, "path"], `device "all" needs type c, b or a, got none`);
+    } else if (!DEVICE_RULE_TYPES.has(device.type)) {
+      report("SPEC_DEVICE", [...path, "type"], `device "all" needs type c, b or a, got ${typeText}`);
     }
     return;
   }
-  if (device.type === undefined || !DEVICE_TYPES.has(device.type)) {
+  if (device.type === undefined) {
+    report.missing(
+      "SPEC_DEVICE",
+      path,
+      [...path, "path"],
+      `device "${device.path}" needs type c, b, u or p, got none`,
+    );
+  } else if (!DEVICE_TYPES.has(device.type)) {
     report(
       "SPEC_DEVICE",
-      [...path, device.type === undefined ? "path" : "type"],
-      `device "${device.path}" needs type c, b, u or p, got ${device.type === undefined ? "none" : JSON.stringify(device.type)}`,
+      [...path, "type"],
+      `device "${device.path}" needs type c, b, u or p, got ${typeText}`,
     );
   }
   for (const key of ["major", "minor"] as const) {
-    if (device[key] === undefined)
-      report("SPEC_DEVICE", [...path, "path"], `device "${device.path}" is missing "${key}"`);
-    else if ((device[key] ?? 0) < 0)
+    const value = device[key];
+    if (value === undefined)
+      report.missing("SPEC_DEVICE", path, [...path, "path"], `device "${device.path}" is missing "${key}"`);
+    else if (value < 0)
       report("SPEC_DEVICE", [...path, key], `device "${device.path}" has a negative ${key} number`);
   }
   if (device.mode === undefined) {
-    report(
+    report.missing(
       "SPEC_MODE",
+      path,
       [...path, "path"],
       `device "${device.path}" is missing "mode"; give its permissions like "0666"`,
     );
@@ -226,7 +268,7 @@ function checkDuplicateServices(services: readonly ImageEntry[], ctx: CheckConte
     report(
       "SPEC_DUPLICATE_SERVICE",
       ["services", i, "name"],
-      `duplicate service name "${service.name}" (first used at line ${firstPos.line}); services run side by side and need unique names`,
+      `duplicate service name "${service.name}" (first used at line ${firstPos.line})${SERVICES_UNIQUE}`,
     );
   });
 }
@@ -241,7 +283,7 @@ function checkFile(
 ): void {
   const at = (key: string): Path => [...path, key];
   if (file.path === undefined || file.path === "") {
-    report("SPEC_FILE_NO_PATH", path, 'file entry has no "path"; every entry needs one');
+    report.missing("SPEC_FILE_NO_PATH", path, path, 'file entry has no "path"; every entry needs one');
   }
   const name = file.path ?? "";
   const sources = (["contents", "source", "metadata"] as const).filter((k) => file[k] !== undefined);
@@ -267,7 +309,7 @@ function checkFile(
         warnings.push({
           code: "SPEC_FILE_FIELD_IGNORED",
           at: locator.locate(at(key), { at: "key" }),
-          message: `symlink "${name}" ignores contents`,
+          message: `symlink "${name}" has contents, which are ignored; remove contents, or remove symlink to make a regular file`,
         });
       } else {
         report(
@@ -279,8 +321,9 @@ function checkFile(
       }
     }
   } else if (sources.length === 0) {
-    report(
+    report.missing(
       "SPEC_FILE_CONTENTS",
+      path,
       path,
       `contents of file "${name}" not specified; give one of contents, source or metadata (or directory: true, or symlink)`,
     );
@@ -299,7 +342,8 @@ function checkFile(
       `unsupported metadata type "${file.metadata}"; expected "yaml" or "json"`,
     );
   }
-  if (file.mode !== undefined) {
+  // An empty mode means the default (0600, 0700 for directories), as in LinuxKit's filesystem().
+  if (file.mode !== undefined && file.mode !== "") {
     const mode = parseOctalMode(file.mode);
     if (!mode.ok) report("SPEC_MODE", at("mode"), mode.message);
   }

@@ -66,7 +66,7 @@ export class YamlLocator {
         key = pair.key as Node;
         // A key written with no value (`onboot:`) has a null value node, or none at all.
         node = (pair.value ?? undefined) as Node | undefined;
-        if (node === undefined) return { node: key, key, complete: true };
+        if (node === undefined || isEmptyScalar(node)) return { node: key, key, complete: true };
       } else if (isSeq(node) && typeof segment === "number" && node.items[segment] !== undefined) {
         key = undefined;
         node = node.items[segment] as Node;
@@ -87,4 +87,9 @@ export function formatPath(path: Path): string {
     else out += out === "" ? segment : `.${segment}`;
   }
   return out;
+}
+
+/** A value that is not written at all (`key:` with nothing after it): point at its key instead. */
+function isEmptyScalar(node: Node): boolean {
+  return isScalar(node) && node.value === null && (!node.range || node.range[0] === node.range[1]);
 }
