@@ -41,3 +41,24 @@ it("bin/ocikit.js exits 2 with file:line:col errors for invalid YAML", { timeout
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+// `ocikit schema | head -1`: the reader closes the pipe early; that must not print a stack trace.
+it("bin/ocikit.js exits quietly when its output pipe is closed early", { timeout: 60_000 }, async () => {
+  const { spawn } = await import("node:child_process");
+  const child = spawn(
+    process.execPath,
+    ["--conditions=source", "--import", tsxLoader, join(cliDir, "bin/ocikit.js"), "schema"],
+    {
+      env: { ...process.env, NODE_OPTIONS: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  child.stdout.destroy(); // closed before the child writes anything: its write fails with EPIPE
+  const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+  expect(stderr).not.toMatch(/EPIPE|^\s+at /m);
+  expect(code).toBe(0);
+});
