@@ -522,6 +522,6 @@ function sortKeys(map: Readonly<Record<string, string>>): Record<string, string>
 }
 
 /** Byte-wise string order, as Go's sort.Strings (JS `<` compares UTF-16 code units). */
-export function compareBytes(a: string, b: string): number {
+function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }

@@ -9,7 +9,7 @@
  */
 import { isMap, isPair, isScalar, LineCounter, parseDocument } from "yaml";
 import { capabilityKeyword } from "./capabilities.js";
-import { formatDiagnostic, type SourcePos, SpecError } from "./errors.js";
+import { type SourcePos, SpecError } from "./errors.js";
 import type { ImageEntry, ImageLabel, RuntimeEntry } from "./schema.js";
 import { imageLabelSchema } from "./schema.js";
 import { diagnosticsFromIssue } from "./schema-issues.js";
@@ -122,9 +122,4 @@ function mergeRuntime(
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** For messages: "label of image X: …". */
-export function labelProblem(ref: string, message: string, at?: SourcePos): string {
-  return formatDiagnostic({ at, message: `label ${IMAGE_CONFIG_LABEL} of image ${ref}: ${message}` });
 }

@@ -118,7 +118,7 @@ function typeHint(path: Path, value: unknown): string {
 }
 
 /** `the string "yes"`, `the number 0644`, `a list`, … — `source` is the text as written, if known. */
-export function describeValue(value: unknown, source?: string): string {
+function describeValue(value: unknown, source?: string): string {
   if (value === null) return "an empty value (null)";
   if (Array.isArray(value)) return "a list";
   switch (typeof value) {
@@ -136,7 +136,7 @@ export function describeValue(value: unknown, source?: string): string {
 }
 
 /** The value at `path` in a plain JS value, or undefined. */
-export function valueAt(root: unknown, path: Path): unknown {
+function valueAt(root: unknown, path: Path): unknown {
   let node: unknown = root;
   for (const segment of path) {
     if (node === null || typeof node !== "object") return undefined;
