@@ -1,0 +1,309 @@
+/**
+ * HTTP to registries (distribution spec): where a registry is (mirrors, plain HTTP for loopback and
+ * `--insecure-registry` hosts, Docker Hub's API host), and one request with what every request
+ * needs — credentials from an `Authenticator` and a retry after its challenge, bounded retries with
+ * backoff on 429/5xx and connection errors, redirects followed by hand so that credentials never go
+ * to another origin, and a timeout.
+ */
+import { OciError } from "./errors.js";
+import { DOCKER_HUB, DOCKER_HUB_API } from "./reference.js";
+
+/** Supplies credentials per registry and scope (implemented in auth/). */
+export interface Authenticator {
+  /** Headers to send (an Authorization header, or none for anonymous access). */
+  headersFor(registry: string, scope: string): Promise<Readonly<Record<string, string>>>;
+  /** Called with a 401's WWW-Authenticate: fetch a token or switch to Basic, or throw OCI_UNAUTHORIZED. */
+  challenged(registry: string, scope: string, wwwAuthenticate: string): Promise<void>;
+}
+
+/** `--mirror docker.io=http://127.0.0.1:5000` (or, without `registry`, a mirror for every registry). */
+export interface Mirror {
+  readonly registry?: string;
+  readonly url: string;
+}
+
+export interface TransportOptions {
+  /** Injectable transport; default the global fetch. */
+  readonly fetch?: typeof globalThis.fetch;
+  readonly authenticator?: Authenticator;
+  /** Hosts (`host[:port]`) to reach over plain HTTP, besides loopback which always is. */
+  readonly insecureRegistries?: readonly string[];
+  readonly mirrors?: readonly Mirror[];
+  /** Retries after the first attempt on 429/5xx/connection errors; default 4. */
+  readonly retries?: number;
+  /** First backoff delay; doubled each retry (with jitter); default 250 ms. */
+  readonly retryDelayMs?: number;
+  /** Time allowed until the response headers arrive; default 60 s. */
+  readonly timeoutMs?: number;
+  readonly userAgent?: string;
+  /** Injectable for tests. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly signal?: AbortSignal;
+}
+
+export const TRANSPORT_DEFAULTS = {
+  retries: 4,
+  retryDelayMs: 250,
+  timeoutMs: 60_000,
+  userAgent: "ocikit",
+} as const;
+
+/** A registry and the base URL its API is reached at. */
+export interface Endpoint {
+  readonly registry: string;
+  readonly baseUrl: string;
+}
+
+/** One request to a registry API path. */
+export interface RegistryRequest {
+  readonly method: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Path from the API root (`/v2/…`) or an absolute URL (upload locations). */
+  readonly path: string;
+  /** The token scope, e.g. `repository:library/alpine:pull`. */
+  readonly scope: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** A body that can be produced again for a retry. */
+  readonly body?: () => BodyInit;
+  /** Statuses returned to the caller instead of thrown (2xx always are). */
+  readonly accept?: readonly number[];
+  /** What this request is for, in messages: `manifest of docker.io/library/alpine:3.20`. */
+  readonly what: string;
+}
+
+const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+const MAX_REDIRECTS = 5;
+
+/** Talks to registries. One per build or command; holds no global state. */
+export class RegistryTransport {
+  readonly #options: TransportOptions;
+  readonly #fetch: typeof globalThis.fetch;
+
+  constructor(options: TransportOptions = {}) {
+    this.#options = options;
+    this.#fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  /** Where `registry`'s API is: a mirror, `http://` for loopback/insecure hosts, else `https://`. */
+  endpoint(registry: string): Endpoint {
+    const mirror =
+      this.#options.mirrors?.find((m) => m.registry !== undefined && sameRegistry(m.registry, registry)) ??
+      this.#options.mirrors?.find((m) => m.registry === undefined);
+    if (mirror) return { registry, baseUrl: mirror.url.replace(/\/+$/, "") };
+    const host = registry === DOCKER_HUB ? DOCKER_HUB_API : registry;
+    const scheme =
+      isLoopback(registry) || this.#options.insecureRegistries?.some((r) => sameRegistry(r, registry))
+        ? "http"
+        : "https";
+    return { registry, baseUrl: `${scheme}://${host}` };
+  }
+
+  /**
+   * Sends a request, with credentials, retries and redirects. Returns 2xx responses and those listed
+   * in `accept`; throws for the rest.
+   * @throws {OciError} OCI_UNAUTHORIZED, OCI_DENIED, OCI_NOT_FOUND, OCI_REGISTRY_ERROR, OCI_NETWORK, OCI_TOO_MANY_RETRIES
+   */
+  async request(endpoint: Endpoint, req: RegistryRequest): Promise<Response> {
+    const retries = this.#options.retries ?? TRANSPORT_DEFAULTS.retries;
+    let challenged = false;
+    let lastProblem = "";
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      try {
+        response = await this.#send(endpoint, req);
+      } catch (error) {
+        if (error instanceof OciError || this.#options.signal?.aborted) throw error;
+        lastProblem = describeNetworkError(error);
+        if (attempt >= retries) {
+          throw new OciError(
+            "OCI_NETWORK",
+            `${req.what}: cannot reach ${endpoint.baseUrl}: ${lastProblem} (after ${attempt + 1} attempts)`,
+            {
+              cause: error,
+            },
+          );
+        }
+        await this.#backoff(attempt, undefined);
+        continue;
+      }
+      if (response.status === 401 && this.#options.authenticator && !challenged) {
+        const header = response.headers.get("www-authenticate");
+        await response.body?.cancel();
+        if (header) {
+          challenged = true;
+          await this.#options.authenticator.challenged(endpoint.registry, req.scope, header);
+          attempt--; // answering a challenge is not a failed attempt
+          continue;
+        }
+      }
+      if (response.ok || req.accept?.includes(response.status)) return response;
+      if (RETRY_STATUSES.has(response.status) && attempt < retries) {
+        lastProblem = `HTTP ${response.status}`;
+        const retryAfter = response.headers.get("retry-after");
+        await response.body?.cancel();
+        await this.#backoff(attempt, retryAfter);
+        continue;
+      }
+      throw await registryError(response, endpoint, req, attempt + 1);
+    }
+  }
+
+  /** One attempt, following redirects by hand; credentials go only to the registry's own origin. */
+  async #send(endpoint: Endpoint, req: RegistryRequest): Promise<Response> {
+    let url = new URL(req.path, `${endpoint.baseUrl}/`);
+    const origin = new URL(endpoint.baseUrl).origin;
+    let method = req.method;
+    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      const sameOrigin = url.origin === origin;
+      const auth =
+        sameOrigin && this.#options.authenticator
+          ? await this.#options.authenticator.headersFor(endpoint.registry, req.scope)
+          : {};
+      const headers: Record<string, string> = {
+        "User-Agent": this.#options.userAgent ?? TRANSPORT_DEFAULTS.userAgent,
+        ...(sameOrigin ? req.headers : stripForRedirect(req.headers)),
+        ...auth,
+      };
+      const body = method === req.method && req.body ? req.body() : undefined;
+      const { signal, headersArrived } = this.#signal();
+      let response: Response;
+      try {
+        response = await this.#fetch(url, {
+          method,
+          headers,
+          redirect: "manual",
+          signal,
+          ...(body === undefined ? {} : { body, duplex: "half" }),
+        } as RequestInit);
+      } finally {
+        headersArrived();
+      }
+      const location = response.headers.get("location");
+      if (response.status >= 300 && response.status < 400 && response.status !== 304 && location) {
+        await response.body?.cancel();
+        url = new URL(location, url);
+        // 303 turns anything into a GET; 301/302 do for POST, as browsers and Go's client do.
+        if (
+          response.status === 303 ||
+          ((response.status === 301 || response.status === 302) && method === "POST")
+        )
+          method = "GET";
+        continue;
+      }
+      return response;
+    }
+    throw new OciError(
+      "OCI_REGISTRY_ERROR",
+      `${req.what}: more than ${MAX_REDIRECTS} redirects from ${endpoint.baseUrl}`,
+    );
+  }
+
+  /**
+   * A signal that aborts if the response headers take longer than the timeout (or the caller
+   * aborts). The timer stops when the headers arrive: a long body is not a timeout (stalled bodies
+   * are caught by the blob reader's idle timeout).
+   */
+  #signal(): { signal: AbortSignal; headersArrived: () => void } {
+    const controller = new AbortController();
+    const timeoutMs = this.#options.timeoutMs ?? TRANSPORT_DEFAULTS.timeoutMs;
+    const timer = setTimeout(
+      () => controller.abort(new DOMException(`no response within ${timeoutMs} ms`, "TimeoutError")),
+      timeoutMs,
+    );
+    const signal = this.#options.signal
+      ? AbortSignal.any([controller.signal, this.#options.signal])
+      : controller.signal;
+    return { signal, headersArrived: () => clearTimeout(timer) };
+  }
+
+  async #backoff(attempt: number, retryAfter: string | null | undefined): Promise<void> {
+    const base = this.#options.retryDelayMs ?? TRANSPORT_DEFAULTS.retryDelayMs;
+    let ms = base * 2 ** attempt * (0.75 + Math.random() / 2);
+    const seconds = retryAfter ? Number(retryAfter) : Number.NaN;
+    if (Number.isFinite(seconds) && seconds >= 0) ms = Math.min(seconds * 1000, 30_000);
+    await (this.#options.sleep ?? ((d: number) => new Promise((r) => setTimeout(r, d))))(ms);
+  }
+
+  /** Whether more attempts are allowed after `attempt` failed ones (for resumable streams). */
+  retriesLeft(attempt: number): boolean {
+    return attempt < (this.#options.retries ?? TRANSPORT_DEFAULTS.retries);
+  }
+
+  /** Waits before another attempt of a resumable stream. */
+  async pause(attempt: number): Promise<void> {
+    await this.#backoff(attempt, undefined);
+  }
+}
+
+function stripForRedirect(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {}))
+    if (k.toLowerCase() !== "authorization" && k.toLowerCase() !== "cookie") out[k] = v;
+  return out;
+}
+
+/** Whether `host[:port]` is a loopback address, which is always reached over plain HTTP. */
+export function isLoopback(registry: string): boolean {
+  const host = registry.startsWith("[")
+    ? registry.slice(1, registry.indexOf("]"))
+    : (registry.split(":")[0] ?? "");
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function sameRegistry(a: string, b: string): boolean {
+  const norm = (r: string): string => (r === "index.docker.io" || r === DOCKER_HUB_API ? DOCKER_HUB : r);
+  return norm(a) === norm(b);
+}
+
+function describeNetworkError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if ((error as Error).name === "TimeoutError") return "timed out";
+  return cause?.code ?? cause?.message ?? (error as Error).message;
+}
+
+/** The registry's error document (`{errors: [{code, message, detail}]}`), as text. */
+export async function registryMessage(response: Response): Promise<string> {
+  let text = "";
+  try {
+    text = await response.text();
+  } catch {
+    return "";
+  }
+  try {
+    const doc = JSON.parse(text) as { errors?: { code?: string; message?: string }[] };
+    const parts = (doc.errors ?? [])
+      .map((e) => [e.code, e.message].filter(Boolean).join(": "))
+      .filter(Boolean);
+    if (parts.length > 0) return parts.join("; ");
+  } catch {
+    // Not JSON: fall through to the raw text.
+  }
+  return text.trim().slice(0, 200);
+}
+
+async function registryError(
+  response: Response,
+  endpoint: Endpoint,
+  req: RegistryRequest,
+  attempts: number,
+): Promise<OciError> {
+  const said = await registryMessage(response);
+  const answer = `${response.status}${said ? ` ${said}` : ""}`;
+  switch (response.status) {
+    case 401:
+      return new OciError(
+        "OCI_UNAUTHORIZED",
+        `${req.what}: ${endpoint.registry} requires authentication (${answer}); run "docker login ${endpoint.registry}"`,
+      );
+    case 403:
+      return new OciError("OCI_DENIED", `${req.what}: ${endpoint.registry} denied access (${answer})`);
+    case 404:
+      return new OciError("OCI_NOT_FOUND", `${req.what}: not found on ${endpoint.registry} (${answer})`);
+    default:
+      return RETRY_STATUSES.has(response.status)
+        ? new OciError(
+            "OCI_TOO_MANY_RETRIES",
+            `${req.what}: ${endpoint.registry} answered ${answer} (after ${attempts} attempts)`,
+          )
+        : new OciError("OCI_REGISTRY_ERROR", `${req.what}: ${endpoint.registry} answered ${answer}`);
+  }
+}
