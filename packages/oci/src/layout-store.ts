@@ -262,10 +262,13 @@ export class OciLayoutStore implements BlobSource {
 
   /** Rewrites `index.json` with `fn`'s result, under the lock. */
   async updateIndex(fn: (index: ImageIndex) => ImageIndex): Promise<void> {
-    await this.locked(async () => {
-      const next = fn(await this.readIndex());
-      await writeFileAtomic(join(this.dir, "index.json"), `${JSON.stringify(next, null, 2)}\n`);
-    });
+    await this.locked(() => this.updateIndexUnlocked(fn));
+  }
+
+  /** Rewrites `index.json`; only for callers already inside `locked`. */
+  async updateIndexUnlocked(fn: (index: ImageIndex) => ImageIndex): Promise<void> {
+    const next = fn(await this.readIndex());
+    await writeFileAtomic(join(this.dir, "index.json"), `${JSON.stringify(next, null, 2)}\n`);
   }
 }
 

@@ -90,7 +90,8 @@ describe("RegistryTransport", () => {
     let token = "";
     const t = new RegistryTransport({
       authenticator: {
-        headersFor: async () => (token ? { Authorization: `Bearer ${token}` } : {}),
+        headersFor: async (): Promise<Record<string, string>> =>
+          token ? { Authorization: `Bearer ${token}` } : {},
         challenged: async (_registry, scope, header) => {
           expect(scope).toBe("repository:x:pull");
           expect(header).toContain("Bearer");

@@ -63,7 +63,7 @@ export interface RegistryRequest {
   readonly scope: string;
   readonly headers?: Readonly<Record<string, string>>;
   /** A body that can be produced again for a retry. */
-  readonly body?: () => BodyInit;
+  readonly body?: () => NonNullable<RequestInit["body"]>;
   /** Statuses returned to the caller instead of thrown (2xx always are). */
   readonly accept?: readonly number[];
   /** What this request is for, in messages: `manifest of docker.io/library/alpine:3.20`. */
