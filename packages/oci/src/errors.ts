@@ -23,7 +23,8 @@ export type OciErrorCode =
   | "OCI_NOT_CACHED"
   | "OCI_BAD_LAYER"
   | "OCI_BAD_ARCHIVE"
-  | "OCI_CREDENTIALS";
+  | "OCI_CREDENTIALS"
+  | "OCI_INSECURE_AUTH";
 
 /** A failure the user or their machine caused: a bad reference, a registry's refusal, a corrupt blob. */
 export class OciError extends OcikitError {
