@@ -3,6 +3,30 @@
  * content-addressed cache that is an OCI image layout, other sources (layout directories, OCI and
  * docker archives), and layers flattened into streams of `FsEntry`.
  */
+
+export {
+  AUTHENTICATOR_DEFAULTS,
+  type AuthEvent,
+  type AuthenticatorOptions,
+  createAuthenticator,
+} from "./auth/authenticator.js";
+export type { Credentials, CredentialsLookup } from "./auth/credentials.js";
+export {
+  DOCKER_CONFIG_DEFAULTS,
+  type DockerConfigOptions,
+  dockerConfigPath,
+  dockerCredentials,
+  lookupDockerCredentials,
+} from "./auth/docker-config.js";
+export { blobImage } from "./blob-image.js";
+export {
+  type CachedImageSummary,
+  cleanCache,
+  listCachedImages,
+  type RemoveResult,
+  reachableBlobs,
+  removeCachedImages,
+} from "./cache-ops.js";
 export {
   type Digest,
   type ExpectedBlob,
@@ -15,12 +39,44 @@ export {
 export { OciError, type OciErrorCode } from "./errors.js";
 export type { BlobSource, Image, Layer } from "./image.js";
 export {
+  formatImageSource,
+  type ImageSource,
+  imageFromDescriptor,
+  openLayoutImage,
+  parseImageSource,
+} from "./image-source.js";
+export { type NamedDescriptor, OciLayoutStore, REF_NAME_ANNOTATION } from "./layout-store.js";
+export { type ManifestDocument, parseImageConfig, parseManifest } from "./manifest.js";
+export {
   isIndexMediaType,
   isManifestMediaType,
   layerCompression,
   MANIFEST_MEDIA_TYPES,
   MediaType,
 } from "./media-types.js";
+export {
+  ARCHITECTURES,
+  type Architecture,
+  attestationsFor,
+  formatPlatform,
+  hostPlatform,
+  isAttestation,
+  parsePlatform,
+  platformMatches,
+  selectManifest,
+} from "./platform.js";
+export { ImagePuller, PULL_DEFAULTS, type PullEvent, type PullerOptions } from "./pull.js";
+export { type PushEvent, type PushOptions, pushCachedImage } from "./push.js";
+export { DOCKER_HUB, parseRegistryRef, type RegistryRef } from "./reference.js";
+export { RegistryClient } from "./registry-client.js";
+export {
+  type Authenticator,
+  type Mirror,
+  RegistryTransport,
+  type Scope,
+  TRANSPORT_DEFAULTS,
+  type TransportOptions,
+} from "./registry-transport.js";
 export type {
   ContainerConfig,
   Descriptor,

@@ -174,7 +174,7 @@ export class RegistryClient {
   ): Promise<"exists" | "mounted" | "uploaded"> {
     if (await this.hasBlob(repository, blob.digest, what)) return "exists";
     const scope = options.mountFrom
-      ? `${pushScope(repository)} repository:${options.mountFrom}:pull`
+      ? [pushScope(repository), pullScope(options.mountFrom)]
       : pushScope(repository);
     const query = options.mountFrom
       ? `?mount=${encodeURIComponent(blob.digest)}&from=${encodeURIComponent(options.mountFrom)}`

@@ -31,7 +31,7 @@ describe("RegistryTransport", () => {
       mirrors: [{ registry: "docker.io", url: "http://127.0.0.1:5000/" }],
       insecureRegistries: ["reg.lan:5000"],
     });
-    expect(t.endpoint("docker.io").baseUrl).toBe("http://127.0.0.1:5000");
+    expect(t.endpoint("docker.io")).toEqual({ registry: "127.0.0.1:5000", baseUrl: "http://127.0.0.1:5000" });
     expect(t.endpoint("localhost:5000").baseUrl).toBe("http://localhost:5000");
     expect(t.endpoint("127.0.0.5:1").baseUrl).toBe("http://127.0.0.5:1");
     expect(t.endpoint("reg.lan:5000").baseUrl).toBe("http://reg.lan:5000");

@@ -8,12 +8,23 @@
 import { OciError } from "./errors.js";
 import { DOCKER_HUB, DOCKER_HUB_API } from "./reference.js";
 
-/** Supplies credentials per registry and scope (implemented in auth/). */
+/** One token scope, or several (a cross-mount source and the push target). */
+export type Scope = string | readonly string[];
+
+/** Supplies credentials per registry and scope (`createAuthenticator` in auth/ implements it). */
 export interface Authenticator {
   /** Headers to send (an Authorization header, or none for anonymous access). */
-  headersFor(registry: string, scope: string): Promise<Readonly<Record<string, string>>>;
-  /** Called with a 401's WWW-Authenticate: fetch a token or switch to Basic, or throw OCI_UNAUTHORIZED. */
-  challenged(registry: string, scope: string, wwwAuthenticate: string): Promise<void>;
+  headersFor(registry: string, scope: Scope): Promise<Readonly<Record<string, string>>>;
+  /**
+   * Called with a 401's WWW-Authenticate and the headers the refused request carried: fetches a
+   * token or switches to Basic, or throws OCI_UNAUTHORIZED explaining where credentials were looked up.
+   */
+  challenged(
+    registry: string,
+    scope: Scope,
+    wwwAuthenticate: string | null,
+    options?: { sent?: Readonly<Record<string, string>> },
+  ): Promise<void>;
 }
 
 /** `--mirror docker.io=http://127.0.0.1:5000` (or, without `registry`, a mirror for every registry). */
@@ -60,7 +71,7 @@ export interface RegistryRequest {
   /** Path from the API root (`/v2/…`) or an absolute URL (upload locations). */
   readonly path: string;
   /** The token scope, e.g. `repository:library/alpine:pull`. */
-  readonly scope: string;
+  readonly scope: Scope;
   readonly headers?: Readonly<Record<string, string>>;
   /** A body that can be produced again for a retry. */
   readonly body?: () => NonNullable<RequestInit["body"]>;
@@ -72,6 +83,7 @@ export interface RegistryRequest {
 
 const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 const MAX_REDIRECTS = 5;
+const MAX_CHALLENGES = 3;
 
 /** Talks to registries. One per build or command; holds no global state. */
 export class RegistryTransport {
@@ -88,7 +100,8 @@ export class RegistryTransport {
     const mirror =
       this.#options.mirrors?.find((m) => m.registry !== undefined && sameRegistry(m.registry, registry)) ??
       this.#options.mirrors?.find((m) => m.registry === undefined);
-    if (mirror) return { registry, baseUrl: mirror.url.replace(/\/+$/, "") };
+    // Credentials for a mirror are the mirror's own (looked up under its host), as go-containerregistry does.
+    if (mirror) return { registry: new URL(mirror.url).host, baseUrl: mirror.url.replace(/\/+$/, "") };
     const host = registry === DOCKER_HUB ? DOCKER_HUB_API : registry;
     const scheme =
       isLoopback(registry) || this.#options.insecureRegistries?.some((r) => sameRegistry(r, registry))
@@ -104,12 +117,13 @@ export class RegistryTransport {
    */
   async request(endpoint: Endpoint, req: RegistryRequest): Promise<Response> {
     const retries = this.#options.retries ?? TRANSPORT_DEFAULTS.retries;
-    let challenged = false;
+    let challenges = 0;
     let lastProblem = "";
     for (let attempt = 0; ; attempt++) {
       let response: Response;
+      let sent: Readonly<Record<string, string>>;
       try {
-        response = await this.#send(endpoint, req);
+        ({ response, sent } = await this.#send(endpoint, req));
       } catch (error) {
         if (error instanceof OciError || this.#options.signal?.aborted) throw error;
         lastProblem = describeNetworkError(error);
@@ -125,15 +139,15 @@ export class RegistryTransport {
         await this.#backoff(attempt, undefined);
         continue;
       }
-      if (response.status === 401 && this.#options.authenticator && !challenged) {
+      // The authenticator answers challenges (a token, Basic, a re-auth after a refused token) and
+      // throws its own explanation when it cannot; the bound only guards against a loop.
+      if (response.status === 401 && this.#options.authenticator && challenges < MAX_CHALLENGES) {
         const header = response.headers.get("www-authenticate");
         await response.body?.cancel();
-        if (header) {
-          challenged = true;
-          await this.#options.authenticator.challenged(endpoint.registry, req.scope, header);
-          attempt--; // answering a challenge is not a failed attempt
-          continue;
-        }
+        challenges++;
+        await this.#options.authenticator.challenged(endpoint.registry, req.scope, header, { sent });
+        attempt--; // answering a challenge is not a failed attempt
+        continue;
       }
       if (response.ok || req.accept?.includes(response.status)) return response;
       if (RETRY_STATUSES.has(response.status) && attempt < retries) {
@@ -148,7 +162,11 @@ export class RegistryTransport {
   }
 
   /** One attempt, following redirects by hand; credentials go only to the registry's own origin. */
-  async #send(endpoint: Endpoint, req: RegistryRequest): Promise<Response> {
+  async #send(
+    endpoint: Endpoint,
+    req: RegistryRequest,
+  ): Promise<{ response: Response; sent: Readonly<Record<string, string>> }> {
+    let sent: Readonly<Record<string, string>> = {};
     let url = new URL(req.path, `${endpoint.baseUrl}/`);
     const origin = new URL(endpoint.baseUrl).origin;
     let method = req.method;
@@ -158,6 +176,7 @@ export class RegistryTransport {
         sameOrigin && this.#options.authenticator
           ? await this.#options.authenticator.headersFor(endpoint.registry, req.scope)
           : {};
+      if (hop === 0) sent = auth;
       const headers: Record<string, string> = {
         "User-Agent": this.#options.userAgent ?? TRANSPORT_DEFAULTS.userAgent,
         ...(sameOrigin ? req.headers : stripForRedirect(req.headers)),
@@ -189,7 +208,7 @@ export class RegistryTransport {
           method = "GET";
         continue;
       }
-      return response;
+      return { response, sent };
     }
     throw new OciError(
       "OCI_REGISTRY_ERROR",
