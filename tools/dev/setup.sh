@@ -3,7 +3,7 @@
 # run before every `npm run demo` / `npm test`. Made for a fresh Debian with only Node 20 and npm,
 # run as root (or as a user with sudo for the Debian packages):
 #   1. the pinned pnpm (toolchain.md: corepack and pnpm's self-switch fail here, so npm installs it);
-#   2. the Debian packages the tests and the demo need (none yet: see DEBIAN_PACKAGES);
+#   2. the Debian packages the tests and the demo need (DEBIAN_PACKAGES), without starting services;
 #   3. the workspace's dependencies, exactly as pnpm-lock.yaml pins them.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -12,7 +12,9 @@ PNPM_VERSION=12.4.2
 
 # Debian packages the tests and the demo need, installed when missing (toolchain.md §System
 # packages). Later issues add to this list, separated by spaces, e.g. "qemu-system-x86 cpio".
-DEBIAN_PACKAGES=""
+#   docker-registry skopeo apache2-utils openssl zstd procps: tools/test-registry (the registry,
+#   the interop oracle, htpasswd, the token signing key, zstd layers, pgrep in its tests).
+DEBIAN_PACKAGES="docker-registry skopeo apache2-utils openssl zstd procps"
 
 say() { echo "setup: $*"; }
 die() { echo "setup: $*" >&2; exit 1; }
@@ -46,8 +48,19 @@ ensure_debian_packages() {
   fi
   say "installing Debian packages:$missing"
   $as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  # Packages such as docker-registry start a system service when installed; the tests start their
+  # own. A policy-rc.d that exits 101 makes invoke-rc.d and deb-systemd-invoke leave services alone.
+  policy=/usr/sbin/policy-rc.d
+  added_policy=""
+  if [ ! -e "$policy" ]; then
+    $as_root sh -c "printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy"
+    added_policy=1
+  fi
+  status=0
   # shellcheck disable=SC2086 # $missing is a list of package names
-  $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+  $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing || status=$?
+  if [ -n "$added_policy" ]; then $as_root rm -f "$policy"; fi
+  [ "$status" = 0 ] || die "apt-get install$missing failed (status $status, see above)"
 }
 
 ensure_dependencies() {
