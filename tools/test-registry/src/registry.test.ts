@@ -202,7 +202,7 @@ describe("startRegistry", () => {
             `setTimeout(() => ${ending}, 100);`,
           ].join("\n"),
         );
-        const child = spawn(process.execPath, [require.resolve("tsx/cli"), script], {
+        const child = spawn(process.execPath, [require.resolve("tsx/cli"), "--conditions=source", script], {
           stdio: ["ignore", "pipe", "inherit"],
         });
         let output = "";
