@@ -28,7 +28,10 @@ export interface FsHeader {
   /** Owner names, when the source had them. */
   readonly uname?: string;
   readonly gname?: string;
-  /** Extended attributes (`SCHILY.xattr.*` PAX records), name → value. */
+  /**
+   * Extended attributes (`SCHILY.xattr.*` PAX records), name → value. Values are byte strings (one
+   * character per byte, codes 0–255), so binary attributes such as `security.capability` survive.
+   */
   readonly xattrs?: Readonly<Record<string, string>>;
   /** Other PAX records the source carried, kept for writers that understand them. */
   readonly pax?: Readonly<Record<string, string>>;

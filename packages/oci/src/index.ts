@@ -85,3 +85,7 @@ export type {
   ImageManifest,
   Platform,
 } from "./types.js";
+export { decompressLayer, type LayerEncoding, sniffLayerEncoding } from "./layer-decompress.js";
+export { type FlattenLayer, type FlattenOptions, flattenImage, flattenLayers } from "./flatten.js";
+export { type ReadTarOptions, readTar } from "./tar-reader.js";
+export { WRITE_TAR_DEFAULTS, type WriteTarOptions, writeTar } from "./tar-writer.js";
