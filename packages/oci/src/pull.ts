@@ -258,6 +258,8 @@ export class ImagePuller {
         await store.writeBlob(
           blob,
           client.readBlob(ref.repository, blob, what, {
+            // The cache verifies while it writes; hashing here too would only cost time.
+            verify: false,
             onProgress: (bytesDone) => this.#emit({ ...event, bytesDone, cached: false }),
           }),
           what,

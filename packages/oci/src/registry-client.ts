@@ -6,6 +6,7 @@
  */
 import { type Digest, type ExpectedBlob, verifyBlob } from "./digest.js";
 import { OciError } from "./errors.js";
+import type { HttpResponse } from "./http-request.js";
 import { type ManifestDocument, parseManifest } from "./manifest.js";
 import { MANIFEST_MEDIA_TYPES } from "./media-types.js";
 import { manifestReference, type RegistryRef } from "./reference.js";
@@ -24,6 +25,11 @@ export interface BlobReadOptions {
   readonly onProgress?: (bytesDone: number) => void;
   /** Default BLOB_IDLE_TIMEOUT_MS. */
   readonly idleTimeoutMs?: number;
+  /**
+   * Whether to verify digest and size here (default true). Pass false only when the consumer verifies
+   * itself — the cache's `writeBlob` does — so the bytes are not hashed twice.
+   */
+  readonly verify?: boolean;
 }
 
 /** A client for one registry, over a shared transport. */
@@ -81,7 +87,8 @@ export class RegistryClient {
     what: string,
     options: BlobReadOptions = {},
   ): AsyncIterable<Uint8Array> {
-    return verifyBlob(this.#resumingBlob(repository, blob, what, options), blob, what);
+    const raw = this.#resumingBlob(repository, blob, what, options);
+    return options.verify === false ? raw : verifyBlob(raw, blob, what);
   }
 
   async *#resumingBlob(
@@ -98,18 +105,19 @@ export class RegistryClient {
         scope: pullScope(repository),
         headers: done > 0 ? { Range: `bytes=${done}-` } : {},
         what,
+        idleTimeoutMs: options.idleTimeoutMs ?? BLOB_IDLE_TIMEOUT_MS,
       });
       // 206: the rest from `done`; 200: the whole blob again, so skip what we already passed on.
       let skip = response.status === 206 ? 0 : done;
       if (response.status === 206 && !contentRangeStartsAt(response.headers.get("content-range"), done)) {
-        await response.body?.cancel();
+        await response.body.cancel();
         throw new OciError(
           "OCI_REGISTRY_ERROR",
           `${what}: the registry answered a Range request for bytes ${done}- with another range`,
         );
       }
       try {
-        for await (const chunk of withIdleTimeout(response, options.idleTimeoutMs ?? BLOB_IDLE_TIMEOUT_MS)) {
+        for await (const chunk of response.body) {
           let piece = chunk;
           if (skip > 0) {
             const n = Math.min(skip, piece.length);
@@ -186,7 +194,7 @@ export class RegistryClient {
       headers: { "Content-Length": "0" },
       what: `upload of ${what}`,
     });
-    await start.body?.cancel();
+    await start.body.cancel();
     if (start.status === 201) return "mounted";
     let location = uploadLocation(start, this.endpoint.baseUrl, what);
     if (blob.size <= UPLOAD_CHUNK_BYTES) {
@@ -199,7 +207,7 @@ export class RegistryClient {
         body: () => bytes,
         what: `upload of ${what}`,
       });
-      await done.body?.cancel();
+      await done.body.cancel();
       return "uploaded";
     }
     let offset = 0;
@@ -216,7 +224,7 @@ export class RegistryClient {
         body: () => chunk,
         what: `upload of ${what}`,
       });
-      await response.body?.cancel();
+      await response.body.cancel();
       location = uploadLocation(response, this.endpoint.baseUrl, what);
       offset += chunk.length;
     }
@@ -227,7 +235,7 @@ export class RegistryClient {
       headers: { "Content-Length": "0" },
       what: `upload of ${what}`,
     });
-    await done.body?.cancel();
+    await done.body.cancel();
     return "uploaded";
   }
 
@@ -247,11 +255,11 @@ export class RegistryClient {
       body: () => bytes,
       what,
     });
-    await response.body?.cancel();
+    await response.body.cancel();
   }
 
   /** The registry's error text for a response (for callers handling `accept`ed statuses). */
-  static async message(response: Response): Promise<string> {
+  static async message(response: HttpResponse): Promise<string> {
     return registryMessage(response);
   }
 }
@@ -261,7 +269,7 @@ function contentRangeStartsAt(header: string | null, offset: number): boolean {
   return match ? Number(match[1]) === offset : true;
 }
 
-function uploadLocation(response: Response, base: string, what: string): string {
+function uploadLocation(response: HttpResponse, base: string, what: string): string {
   const location = response.headers.get("location");
   if (!location)
     throw new OciError("OCI_REGISTRY_ERROR", `upload of ${what}: the registry gave no upload location`);
@@ -292,30 +300,6 @@ async function* rechunk(chunks: AsyncIterable<Uint8Array>, size: number): AsyncI
     }
   }
   if (length > 0) yield Buffer.concat(parts);
-}
-
-/** The response body's chunks, failing if none arrives for `idleMs` (a stalled connection). */
-async function* withIdleTimeout(response: Response, idleMs: number): AsyncIterable<Uint8Array> {
-  const body = response.body;
-  if (!body) return;
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      let timer: NodeJS.Timeout | undefined;
-      const idle = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no data for ${idleMs} ms`)), idleMs);
-      });
-      try {
-        const { done, value } = await Promise.race([reader.read(), idle]);
-        if (done) return;
-        yield value;
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
 }
 
 function describe(error: unknown): string {

@@ -6,6 +6,7 @@
  * to another origin, and a timeout.
  */
 import { OciError } from "./errors.js";
+import { HttpAgents, type HttpRequestOptions, type HttpResponse, httpRequest } from "./http-request.js";
 import { DOCKER_HUB, DOCKER_HUB_API } from "./reference.js";
 
 /** One token scope, or several (a cross-mount source and the push target). */
@@ -34,8 +35,8 @@ export interface Mirror {
 }
 
 export interface TransportOptions {
-  /** Injectable transport; default the global fetch. */
-  readonly fetch?: typeof globalThis.fetch;
+  /** Injectable HTTP (tests); default `httpRequest` over this transport's keep-alive connections. */
+  readonly request?: (url: URL, options: HttpRequestOptions) => Promise<HttpResponse>;
   readonly authenticator?: Authenticator;
   /** Hosts (`host[:port]`) to reach over plain HTTP, besides loopback which always is. */
   readonly insecureRegistries?: readonly string[];
@@ -74,7 +75,9 @@ export interface RegistryRequest {
   readonly scope: Scope;
   readonly headers?: Readonly<Record<string, string>>;
   /** A body that can be produced again for a retry. */
-  readonly body?: () => NonNullable<RequestInit["body"]>;
+  readonly body?: () => Uint8Array | string;
+  /** For bodies read slowly (blobs): fail when nothing arrives for this long. */
+  readonly idleTimeoutMs?: number;
   /** Statuses returned to the caller instead of thrown (2xx always are). */
   readonly accept?: readonly number[];
   /** What this request is for, in messages: `manifest of docker.io/library/alpine:3.20`. */
@@ -88,11 +91,17 @@ const MAX_CHALLENGES = 3;
 /** Talks to registries. One per build or command; holds no global state. */
 export class RegistryTransport {
   readonly #options: TransportOptions;
-  readonly #fetch: typeof globalThis.fetch;
+  readonly #agents = new HttpAgents();
+  readonly #request: (url: URL, options: HttpRequestOptions) => Promise<HttpResponse>;
 
   constructor(options: TransportOptions = {}) {
     this.#options = options;
-    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#request = options.request ?? ((url, o) => httpRequest(url, o, this.#agents));
+  }
+
+  /** Closes idle keep-alive connections; call when the command is done. */
+  close(): void {
+    this.#agents.destroy();
   }
 
   /** Where `registry`'s API is: a mirror, `http://` for loopback/insecure hosts, else `https://`. */
@@ -115,12 +124,12 @@ export class RegistryTransport {
    * in `accept`; throws for the rest.
    * @throws {OciError} OCI_UNAUTHORIZED, OCI_DENIED, OCI_NOT_FOUND, OCI_REGISTRY_ERROR, OCI_NETWORK, OCI_TOO_MANY_RETRIES
    */
-  async request(endpoint: Endpoint, req: RegistryRequest): Promise<Response> {
+  async request(endpoint: Endpoint, req: RegistryRequest): Promise<HttpResponse> {
     const retries = this.#options.retries ?? TRANSPORT_DEFAULTS.retries;
     let challenges = 0;
     let lastProblem = "";
     for (let attempt = 0; ; attempt++) {
-      let response: Response;
+      let response: HttpResponse;
       let sent: Readonly<Record<string, string>>;
       try {
         ({ response, sent } = await this.#send(endpoint, req));
@@ -143,7 +152,7 @@ export class RegistryTransport {
       // throws its own explanation when it cannot; the bound only guards against a loop.
       if (response.status === 401 && this.#options.authenticator && challenges < MAX_CHALLENGES) {
         const header = response.headers.get("www-authenticate");
-        await response.body?.cancel();
+        await response.body.cancel();
         challenges++;
         await this.#options.authenticator.challenged(endpoint.registry, req.scope, header, { sent });
         attempt--; // answering a challenge is not a failed attempt
@@ -153,7 +162,7 @@ export class RegistryTransport {
       if (RETRY_STATUSES.has(response.status) && attempt < retries) {
         lastProblem = `HTTP ${response.status}`;
         const retryAfter = response.headers.get("retry-after");
-        await response.body?.cancel();
+        await response.body.cancel();
         await this.#backoff(attempt, retryAfter);
         continue;
       }
@@ -165,7 +174,7 @@ export class RegistryTransport {
   async #send(
     endpoint: Endpoint,
     req: RegistryRequest,
-  ): Promise<{ response: Response; sent: Readonly<Record<string, string>> }> {
+  ): Promise<{ response: HttpResponse; sent: Readonly<Record<string, string>> }> {
     let sent: Readonly<Record<string, string>> = {};
     let url = new URL(req.path, `${endpoint.baseUrl}/`);
     const origin = new URL(endpoint.baseUrl).origin;
@@ -184,21 +193,21 @@ export class RegistryTransport {
       };
       const body = method === req.method && req.body ? req.body() : undefined;
       const { signal, headersArrived } = this.#signal();
-      let response: Response;
+      let response: HttpResponse;
       try {
-        response = await this.#fetch(url, {
+        response = await this.#request(url, {
           method,
           headers,
-          redirect: "manual",
           signal,
-          ...(body === undefined ? {} : { body, duplex: "half" }),
-        } as RequestInit);
+          ...(body === undefined ? {} : { body }),
+          ...(req.idleTimeoutMs ? { idleTimeoutMs: req.idleTimeoutMs } : {}),
+        });
       } finally {
         headersArrived();
       }
       const location = response.headers.get("location");
       if (response.status >= 300 && response.status < 400 && response.status !== 304 && location) {
-        await response.body?.cancel();
+        await response.body.cancel();
         url = new URL(location, url);
         // 303 turns anything into a GET; 301/302 do for POST, as browsers and Go's client do.
         if (
@@ -275,12 +284,17 @@ function sameRegistry(a: string, b: string): boolean {
 
 function describeNetworkError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  if ((error as Error).name === "TimeoutError") return "timed out";
+  // fetch rejects with the abort reason itself; node:http with an AbortError whose cause it is.
+  if (
+    (error as Error).name === "TimeoutError" ||
+    (cause as { name?: string } | undefined)?.name === "TimeoutError"
+  )
+    return "timed out";
   return cause?.code ?? cause?.message ?? (error as Error).message;
 }
 
 /** The registry's error document (`{errors: [{code, message, detail}]}`), as text. */
-export async function registryMessage(response: Response): Promise<string> {
+export async function registryMessage(response: HttpResponse): Promise<string> {
   let text = "";
   try {
     text = await response.text();
@@ -300,7 +314,7 @@ export async function registryMessage(response: Response): Promise<string> {
 }
 
 async function registryError(
-  response: Response,
+  response: HttpResponse,
   endpoint: Endpoint,
   req: RegistryRequest,
   attempts: number,
