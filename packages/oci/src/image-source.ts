@@ -4,14 +4,18 @@
  * layout directory), `oci-archive:FILE[:REF]` (a tar of one) and `docker-archive:FILE[:REF]`
  * (`docker save` output). As in containers/image, the path ends at the first `:`.
  */
+import { type RawImage, readBlobBytes, withRawBlobs } from "./archive/raw-image.js";
 import { blobImage } from "./blob-image.js";
 import { OciError } from "./errors.js";
-import type { Image } from "./image.js";
-import { type NamedDescriptor, OciLayoutStore, REF_NAME_ANNOTATION } from "./layout-store.js";
+import type { BlobSource } from "./image.js";
+import { OciLayoutStore, REF_NAME_ANNOTATION } from "./layout-store.js";
 import { parseManifest } from "./manifest.js";
 import { formatPlatform, platformMatches, selectManifest } from "./platform.js";
 import { parseRegistryRef, type RegistryRef } from "./reference.js";
-import type { Descriptor, Platform } from "./types.js";
+import type { Descriptor, ImageIndex, Platform } from "./types.js";
+
+/** containerd's (and `docker save`'s, LinuxKit's export's) annotation for an image's full name. */
+export const CONTAINERD_NAME_ANNOTATION = "io.containerd.image.name";
 
 export type ImageSource =
   | { readonly kind: "registry"; readonly ref: RegistryRef }
@@ -63,42 +67,55 @@ export async function openLayoutImage(
   name: string | undefined,
   platform: Platform,
   refText?: string,
-): Promise<Image> {
+): Promise<RawImage> {
   const store = await OciLayoutStore.open(dir);
   const ref = refText ?? `oci:${dir}${name ? `:${name}` : ""}`;
-  const entry = await pickEntry(store, name, ref);
+  const entry = pickLayoutEntry(await store.readIndex(), name, ref);
   return imageFromDescriptor(store, entry, platform, ref);
 }
 
-async function pickEntry(store: OciLayoutStore, name: string | undefined, ref: string): Promise<Descriptor> {
-  const index = await store.readIndex();
+/**
+ * The `index.json` entry `name` selects: by `org.opencontainers.image.ref.name`, by containerd's
+ * `io.containerd.image.name`, or by digest; without a name, the only entry. `ref` names the layout
+ * (or archive) in messages.
+ * @throws {OciError} OCI_NOT_FOUND naming the entries there are
+ */
+export function pickLayoutEntry(index: ImageIndex, name: string | undefined, ref: string): Descriptor {
+  const label = (d: Descriptor) =>
+    d.annotations?.[REF_NAME_ANNOTATION] ?? d.annotations?.[CONTAINERD_NAME_ANNOTATION] ?? d.digest;
   if (name === undefined) {
     if (index.manifests.length === 1 && index.manifests[0]) return index.manifests[0];
-    const names = index.manifests.map((d) => d.annotations?.[REF_NAME_ANNOTATION] ?? d.digest);
     throw new OciError(
       "OCI_NOT_FOUND",
-      `${ref}: the layout has ${index.manifests.length} images; name one as ${ref}:NAME (${names.join(", ") || "none"})`,
+      `${ref}: the layout has ${index.manifests.length} images; name one as ${ref}:NAME (${index.manifests.map(label).join(", ") || "none"})`,
     );
   }
   const found = index.manifests.find(
-    (d) => d.annotations?.[REF_NAME_ANNOTATION] === name || d.digest === name,
+    (d) =>
+      d.annotations?.[REF_NAME_ANNOTATION] === name ||
+      d.annotations?.[CONTAINERD_NAME_ANNOTATION] === name ||
+      d.digest === name,
   );
   if (found) return found;
-  const names = (await store.names()).map((n: NamedDescriptor) => n.name);
+  const names = index.manifests.filter((d) => label(d) !== d.digest).map(label);
   throw new OciError(
     "OCI_NOT_FOUND",
     `${ref}: no image named "${name}" in the layout (it has ${names.join(", ") || "no named images"})`,
   );
 }
 
-/** The image a layout entry names, resolving an index to `platform`. */
+/**
+ * The image a layout entry names, resolving an index to `platform`. `source` is where its blobs
+ * are: the layout store, an OCI archive, any `BlobSource`.
+ * @throws {OciError} OCI_PLATFORM_NOT_FOUND, OCI_BAD_MANIFEST, and what `source.readBlob` throws
+ */
 export async function imageFromDescriptor(
-  store: OciLayoutStore,
+  source: BlobSource,
   entry: Descriptor,
   platform: Platform,
   ref: string,
-): Promise<Image> {
-  const top = parseManifest(await store.readBlobBytes(entry), entry.mediaType, ref);
+): Promise<RawImage> {
+  const top = parseManifest(await readBlobBytes(source, entry), entry.mediaType, ref);
   if (top.kind === "manifest") {
     if (entry.platform && !platformMatches(entry.platform, platform)) {
       throw new OciError(
@@ -106,24 +123,26 @@ export async function imageFromDescriptor(
         `${ref} is an image for ${formatPlatform(entry.platform)}, not ${formatPlatform(platform)}`,
       );
     }
-    return blobImage({
+    const image = blobImage({
       ref,
-      source: store,
+      source,
       digest: top.digest,
       manifest: top.manifest,
       ...(entry.platform ? { platform: entry.platform } : {}),
     });
+    return withRawBlobs(image, top.bytes, source);
   }
   const chosen = selectManifest(top.index, platform, ref);
-  const doc = parseManifest(await store.readBlobBytes(chosen), chosen.mediaType, ref);
+  const doc = parseManifest(await readBlobBytes(source, chosen), chosen.mediaType, ref);
   if (doc.kind !== "manifest")
     throw new OciError("OCI_BAD_MANIFEST", `${ref}: nested indexes are not supported`);
-  return blobImage({
+  const image = blobImage({
     ref,
-    source: store,
+    source,
     digest: doc.digest,
     manifest: doc.manifest,
     indexDigest: top.digest,
     ...(chosen.platform ? { platform: chosen.platform } : {}),
   });
+  return withRawBlobs(image, doc.bytes, source);
 }

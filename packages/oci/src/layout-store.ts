@@ -9,7 +9,7 @@
  * name, and an interrupted write leaves only a temporary file. `index.json` is replaced atomically
  * under a lock file, so several processes can share one cache.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
@@ -32,6 +32,19 @@ export interface NamedDescriptor {
 export interface OpenLayoutOptions {
   /** Create the layout if the directory has none (default false: a missing layout is an error). */
   readonly create?: boolean;
+}
+
+/** A blob written to `ingest/` by `OciLayoutStore.ingestBlob`, not yet under its name. */
+export interface IngestedBlob {
+  /** The sha256 of the bytes written. */
+  readonly digest: Digest;
+  readonly size: number;
+  /** Streams the bytes written (from `ingest/`, or from `blobs/` once committed). */
+  read(): AsyncIterable<Uint8Array>;
+  /** Renames the bytes into `blobs/` under `digest` (a second call does nothing). */
+  commit(): Promise<void>;
+  /** Removes the bytes (after `commit()`, does nothing). */
+  discard(): Promise<void>;
 }
 
 /** Progress while a blob is written: bytes so far and the total. */
@@ -149,12 +162,7 @@ export class OciLayoutStore implements BlobSource {
     onProgress?: BlobWriteProgress,
   ): Promise<void> {
     const final = this.blobPath(blob.digest);
-    const ingest = join(this.dir, "ingest");
-    await mkdir(ingest, { recursive: true });
-    const temp = join(
-      ingest,
-      `${splitDigest(blob.digest).encoded.slice(0, 16)}-${process.pid}-${randomBytes(6).toString("hex")}`,
-    );
+    const temp = await this.#ingestPath(splitDigest(blob.digest).encoded.slice(0, 16));
     const handle = await open(temp, "wx");
     let done = 0;
     try {
@@ -173,6 +181,74 @@ export class OciLayoutStore implements BlobSource {
     await mkdir(join(final, ".."), { recursive: true });
     await rename(temp, final);
     await syncDirectory(join(final, ".."));
+  }
+
+  /**
+   * Writes a blob whose digest is not known beforehand (a `docker save` layer is named by a legacy
+   * id, not by its content): the bytes go to `ingest/` while their sha256 is computed, are fsynced,
+   * and stay there until `commit()` renames them into `blobs/` under that digest, or `discard()`
+   * removes them. Nothing appears under a blob name before `commit()`.
+   * @throws {Error} whatever the stream or the disk throws (the temporary file is removed)
+   */
+  async ingestBlob(
+    chunks: AsyncIterable<Uint8Array>,
+    onProgress?: (bytesDone: number) => void,
+  ): Promise<IngestedBlob> {
+    const temp = await this.#ingestPath("unknown");
+    const handle = await open(temp, "wx");
+    const hash = createHash("sha256");
+    let size = 0;
+    try {
+      for await (const chunk of chunks) {
+        hash.update(chunk);
+        await handle.write(chunk);
+        size += chunk.length;
+        onProgress?.(size);
+      }
+      await handle.sync();
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    await handle.close();
+    const digest = `sha256:${hash.digest("hex")}` as Digest;
+    let state: "staged" | "committed" | "discarded" = "staged";
+    return {
+      digest,
+      size,
+      read: () =>
+        state === "staged"
+          ? verifyBlob(
+              createReadStream(temp, { highWaterMark: 1 << 20 }),
+              { digest, size },
+              `ingested blob ${digest}`,
+            )
+          : this.readBlob({ digest, size }),
+      commit: async () => {
+        if (state !== "staged") return;
+        state = "committed";
+        if (await this.hasBlob({ digest, size })) {
+          await rm(temp, { force: true });
+          return;
+        }
+        const final = this.blobPath(digest);
+        await mkdir(join(final, ".."), { recursive: true });
+        await rename(temp, final);
+        await syncDirectory(join(final, ".."));
+      },
+      discard: async () => {
+        if (state !== "staged") return;
+        state = "discarded";
+        await rm(temp, { force: true });
+      },
+    };
+  }
+
+  async #ingestPath(label: string): Promise<string> {
+    const ingest = join(this.dir, "ingest");
+    await mkdir(ingest, { recursive: true });
+    return join(ingest, `${label}-${process.pid}-${randomBytes(6).toString("hex")}`);
   }
 
   /** Stores in-memory bytes (a manifest or config) and returns their descriptor. */
