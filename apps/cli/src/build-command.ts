@@ -25,12 +25,7 @@ interface BuildOptions {
   readonly name?: string;
   readonly dir?: string;
   readonly output?: string;
-  readonly arch?: string;
-  readonly pull?: boolean;
-  readonly cache?: string;
-  readonly mirror?: readonly string[];
   readonly sbom: boolean;
-  readonly json?: boolean;
 }
 
 /** Option keys (as commander names them) and flags of the options only a real build uses. */
@@ -39,12 +34,7 @@ const PIPELINE_OPTIONS = [
   ["name", "--name"],
   ["dir", "--dir"],
   ["output", "--output"],
-  ["arch", "--arch"],
-  ["pull", "--pull"],
-  ["cache", "--cache"],
-  ["mirror", "--mirror"],
   ["sbom", "--no-sbom"],
-  ["json", "--json"],
 ] as const;
 
 /** Adds `build` to `program`. */
@@ -64,12 +54,7 @@ export function registerBuildCommand(program: Command, io: CliIo): void {
     .option("--name <name>", "base name of the outputs")
     .option("--dir <dir>", "directory to write the outputs to")
     .option("-o, --output <file>", "write the single output to FILE, or - for stdout")
-    .option("--arch <arch>", "architecture of the images to use")
-    .option("--pull", "pull images even when they are cached")
-    .option("--cache <dir>", "image cache directory")
-    .option("--mirror <mirror>", "registry mirror, repeatable", collect)
     .option("--no-sbom", "do not write an SBOM")
-    .option("--json", "print progress as JSON events")
     .action(async (files: string[], options: BuildOptions, command: Command) => {
       await runBuild(files, options, command, io);
     });
@@ -111,8 +96,4 @@ function collectFormats(value: string, previous: readonly string[] | undefined):
     }
   }
   return [...(previous ?? []), ...formats];
-}
-
-function collect(value: string, previous: readonly string[] | undefined): string[] {
-  return [...(previous ?? []), value];
 }

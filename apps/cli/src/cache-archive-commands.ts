@@ -167,7 +167,7 @@ async function writeToSink(sink: TextSink, chunks: AsyncIterable<Uint8Array>): P
 /**
  * Streams `chunks` to `FILE.tmp-<pid>`, then renames it to `path`; on failure removes the
  * temporary file, so `path` is either complete or untouched.
- * @throws {OcikitError} CLI_WRITE_FAILED when the file cannot be written; whatever `chunks` throws
+ * @throws {CliError} CLI_WRITE_FAILED when the file cannot be written; whatever `chunks` throws
  */
 async function writeFileAtomically(path: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
   const temp = `${path}.tmp-${process.pid}`;
@@ -177,7 +177,7 @@ async function writeFileAtomically(path: string, chunks: AsyncIterable<Uint8Arra
   } catch (error) {
     await rm(temp, { force: true });
     if (error instanceof OcikitError) throw error;
-    throw new OcikitError(
+    throw new CliError(
       "CLI_WRITE_FAILED",
       `ocikit cache export: cannot write ${path}: ${(error as Error).message}`,
       {

@@ -5,9 +5,12 @@
 
 /** Somewhere text goes: `process.stdout`, `process.stderr`, or a test's collector. */
 export interface TextSink {
-  write(text: string): unknown;
+  /** Writes text, or bytes (`cache export -o -`). */
+  write(chunk: string | Uint8Array): unknown;
   /** Terminal width, when it is a terminal; help text wraps to it (default 80). */
   readonly columns?: number;
+  /** Whether it is a terminal (progress is then redrawn in place). */
+  readonly isTTY?: boolean;
 }
 
 /** The process-level inputs and outputs of one CLI run. */

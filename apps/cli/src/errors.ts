@@ -11,7 +11,9 @@ export type CliErrorCode =
   /** A configuration file (or standard input) could not be read. */
   | "CLI_READ_FAILED"
   /** The command asks for something ocikit cannot do yet (e.g. `build` without `--dry-run`). */
-  | "CLI_NOT_SUPPORTED";
+  | "CLI_NOT_SUPPORTED"
+  /** An output file could not be written (`cache export -o FILE`). */
+  | "CLI_WRITE_FAILED";
 
 /** An error of the command line, with a message of the form `ocikit COMMAND: what; what to do`. */
 export class CliError extends OcikitError {

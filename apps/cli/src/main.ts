@@ -8,9 +8,11 @@
 import { isOcikitError } from "@ocikit/errors";
 import { Command, CommanderError } from "commander";
 import { registerBuildCommand } from "./build-command.js";
+import { registerCacheCommand } from "./cache-command.js";
 import type { CliIo } from "./cli-io.js";
 import { exitCodeOf } from "./errors.js";
 import { EXIT_CODES, type ExitCode } from "./exit-codes.js";
+import { addGlobalOptions } from "./oci-settings.js";
 import { registerSchemaCommand } from "./schema-command.js";
 import { registerVersionCommand, versionLine } from "./version-command.js";
 
@@ -50,7 +52,9 @@ function createProgram(io: CliIo): Command {
       getErrHasColors: () => false,
     })
     .showHelpAfterError("(run with --help for usage)");
+  addGlobalOptions(program);
   registerBuildCommand(program, io);
+  registerCacheCommand(program, io);
   registerSchemaCommand(program, io);
   registerVersionCommand(program, io);
   return program;

@@ -20,8 +20,14 @@ export function createMemoryIo(opts: {
   const err: string[] = [];
   const stdinText = opts.stdin ?? "";
   return {
-    stdout: { write: (text: string) => out.push(text) },
-    stderr: { write: (text: string) => err.push(text) },
+    stdout: {
+      write: (chunk: string | Uint8Array) =>
+        out.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("latin1")),
+    },
+    stderr: {
+      write: (chunk: string | Uint8Array) =>
+        err.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8")),
+    },
     stdin: (async function* () {
       if (stdinText !== "") yield new TextEncoder().encode(stdinText);
     })(),

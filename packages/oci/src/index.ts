@@ -5,6 +5,17 @@
  */
 
 export {
+  type DockerSaveEntry,
+  normalizeImageName,
+  openDockerArchiveImage,
+} from "./archive/docker-archive.js";
+export { EXPORT_FORMATS, type ExportFormat, type ExportOptions, exportImage } from "./archive/export.js";
+export { type OpenImageOptions, openImage } from "./archive/image-resolver.js";
+export { type ImportOptions, type ImportResult, importArchive } from "./archive/import.js";
+export { OciArchiveBlobs, openOciArchiveImage, readArchiveIndex } from "./archive/oci-archive.js";
+export { isRawImage, type RawImage, withRawBlobs } from "./archive/raw-image.js";
+export { TarIndex, type TarMember } from "./archive/tar-index.js";
+export {
   AUTHENTICATOR_DEFAULTS,
   type AuthEvent,
   type AuthenticatorOptions,
@@ -37,6 +48,7 @@ export {
   verifyBlob,
 } from "./digest.js";
 export { OciError, type OciErrorCode } from "./errors.js";
+export { type FlattenLayer, type FlattenOptions, flattenImage, flattenLayers } from "./flatten.js";
 export type { BlobSource, Image, Layer } from "./image.js";
 export {
   formatImageSource,
@@ -45,7 +57,13 @@ export {
   openLayoutImage,
   parseImageSource,
 } from "./image-source.js";
-export { type NamedDescriptor, OciLayoutStore, REF_NAME_ANNOTATION } from "./layout-store.js";
+export { decompressLayer, type LayerEncoding, sniffLayerEncoding } from "./layer-decompress.js";
+export {
+  type IngestedBlob,
+  type NamedDescriptor,
+  OciLayoutStore,
+  REF_NAME_ANNOTATION,
+} from "./layout-store.js";
 export { type ManifestDocument, parseImageConfig, parseManifest } from "./manifest.js";
 export {
   isIndexMediaType,
@@ -77,6 +95,8 @@ export {
   TRANSPORT_DEFAULTS,
   type TransportOptions,
 } from "./registry-transport.js";
+export { type ReadTarOptions, readTar } from "./tar-reader.js";
+export { WRITE_TAR_DEFAULTS, type WriteTarOptions, writeTar } from "./tar-writer.js";
 export type {
   ContainerConfig,
   Descriptor,
@@ -85,7 +105,3 @@ export type {
   ImageManifest,
   Platform,
 } from "./types.js";
-export { decompressLayer, type LayerEncoding, sniffLayerEncoding } from "./layer-decompress.js";
-export { type FlattenLayer, type FlattenOptions, flattenImage, flattenLayers } from "./flatten.js";
-export { type ReadTarOptions, readTar } from "./tar-reader.js";
-export { WRITE_TAR_DEFAULTS, type WriteTarOptions, writeTar } from "./tar-writer.js";
