@@ -72,6 +72,7 @@ export function registerCacheCommand(program: Command, io: CliIo): void {
         transport: ctx.transport,
         platform: ctx.settings.platform,
         pull: true,
+        verifyCached: true,
         onProgress: progress.onEvent,
       });
       try {

@@ -88,7 +88,11 @@ describe("OciLayoutStore", () => {
     const blob = { digest: sha256Digest("hello world"), size: 11 };
     await store.writeBlob(blob, chunks("hello world"), "x");
     await writeFile(store.blobPath(blob.digest), "hello wurld");
-    await expect(collect(store.readBlob(blob))).rejects.toMatchObject({ code: "OCI_CACHE_CORRUPT" });
+    await expect(collect(store.readBlob(blob))).rejects.toMatchObject({
+      code: "OCI_CACHE_CORRUPT",
+      message: expect.stringContaining("was removed"),
+    });
+    expect(await store.hasBlob(blob)).toBe(false);
     await expect(collect(store.readBlob({ digest: sha256Digest("nope"), size: 4 }))).rejects.toMatchObject({
       code: "OCI_NOT_CACHED",
     });

@@ -131,12 +131,12 @@ export class OciLayoutStore implements BlobSource {
     } catch (error) {
       const code = (error as OciError).code;
       if (code === "OCI_DIGEST_MISMATCH" || code === "OCI_SIZE_MISMATCH") {
+        // Remove it, so that the next pull fetches it anew instead of failing the same way forever.
+        await rm(path, { force: true });
         throw new OciError(
           "OCI_CACHE_CORRUPT",
-          `${(error as Error).message}; the file is damaged (run the command again to fetch it anew)`,
-          {
-            cause: error,
-          },
+          `${(error as Error).message}; the damaged file was removed, run the command again to fetch it anew`,
+          { cause: error },
         );
       }
       throw error;

@@ -49,6 +49,11 @@ export interface PullerOptions {
   readonly pull?: boolean;
   /** Parallel blob downloads, shared by every pull of this puller. Default 4. */
   readonly concurrency?: number;
+  /**
+   * Hash blobs already in the cache before relying on them (`cache pull` does); a damaged one is
+   * reported and fetched again. Default false: sizes are checked, bytes when they are read.
+   */
+  readonly verifyCached?: boolean;
   readonly onProgress?: (event: PullEvent) => void;
 }
 
@@ -248,7 +253,7 @@ export class ImagePuller {
       mediaType: blob.mediaType,
       bytesTotal: blob.size,
     } as const;
-    if (await store.hasBlob(blob)) {
+    if ((await store.hasBlob(blob)) && (await this.#cachedBlobIsSound(ref, blob))) {
       this.#emit({ ...event, bytesDone: blob.size, cached: true });
       return;
     }
@@ -279,6 +284,19 @@ export class ImagePuller {
         }
         throw error;
       }
+    }
+  }
+
+  /** With `verifyCached`, reads the cached blob through (the store verifies and removes it if damaged). */
+  async #cachedBlobIsSound(ref: RegistryRef, blob: Descriptor): Promise<boolean> {
+    if (!this.#options.verifyCached) return true;
+    try {
+      for await (const _chunk of this.#options.store.readBlob(blob));
+      return true;
+    } catch (error) {
+      if ((error as OciError).code !== "OCI_CACHE_CORRUPT") throw error;
+      this.#emit({ type: "warning", ref: ref.name, code: "OCI_CACHE_CORRUPT", message: `${(error as Error).message.split(";")[0]}; fetching it again` });
+      return false;
     }
   }
 

@@ -43,6 +43,17 @@ export class RegistryClient {
   }
 
   /**
+   * Checks that the endpoint speaks the distribution API (`GET /v2/`), answering an authentication
+   * challenge if it sends one. Returns the API version header.
+   * @throws {OciError} OCI_NETWORK, OCI_UNAUTHORIZED, OCI_REGISTRY_ERROR (not a registry)
+   */
+  async ping(): Promise<{ apiVersion: string | undefined }> {
+    const response = await this.#transport.request(this.endpoint, { method: "GET", path: "/v2/", scope: [], what: `ping of ${this.endpoint.registry}` });
+    await response.body.cancel();
+    return { apiVersion: response.headers.get("docker-distribution-api-version") ?? undefined };
+  }
+
+  /**
    * Fetches the manifest (or index) a reference names. A digest reference is verified against the
    * bytes; so is the registry's Docker-Content-Digest header when it sends one.
    * @throws {OciError} OCI_NOT_FOUND with the registry's answer, OCI_DIGEST_MISMATCH, OCI_BAD_MANIFEST, …

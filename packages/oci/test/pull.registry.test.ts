@@ -5,7 +5,7 @@
  * or the pull fails naming the reference and digest, and no corrupt blob is ever cached.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -23,6 +23,7 @@ import {
   ImagePuller,
   OciLayoutStore,
   type PullEvent,
+  RegistryClient,
   RegistryTransport,
   sha256Digest,
 } from "../src/index.js";
@@ -119,6 +120,13 @@ async function proxy(rules: FaultRule[]): Promise<FaultProxy> {
 const refVia = (host: string, reference: string): string => reference.replace(registry.host, host);
 
 describe("pulling from a real registry", () => {
+  it("pings the API", async () => {
+    const client = new RegistryClient(new RegistryTransport(), registry.host);
+    expect(await client.ping()).toEqual({ apiVersion: "registry/2.0" });
+    const notRegistry = new RegistryClient(new RegistryTransport({ retries: 0 }), "127.0.0.1:9");
+    await expect(notRegistry.ping()).rejects.toMatchObject({ code: "OCI_NETWORK" });
+  });
+
   it("chooses the arm64 image of an index, names the index in the cache, and skopeo reads it", async () => {
     const { puller: p, store } = await puller({ arch: "arm64" });
     const image = await p.pull(twoPlatform.reference);
@@ -207,6 +215,47 @@ describe("pulling from a real registry", () => {
     expect((await p.pull(single.reference)).digest).toBe(single.digest);
     expect(await readdir(join(cacheDir, "ingest"))).toEqual([]);
   }, 60_000);
+});
+
+describe("a damaged cache", () => {
+  async function damageBiggestLayer(store: OciLayoutStore): Promise<string> {
+    const image = await new ImagePuller({ store, transport: new RegistryTransport(), platform: { os: "linux", architecture: "amd64" } }).pull(single.reference);
+    const layer = [...(await image.manifest()).layers].sort((a, b) => b.size - a.size)[0];
+    if (!layer) throw new Error("no layer");
+    const path = store.blobPath(layer.digest);
+    const bytes = await readFile(path);
+    bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 0xff; // same size, other bytes
+    await writeFile(path, bytes);
+    return layer.digest;
+  }
+
+  it("is detected when read, the blob removed, and the next pull fetches it again", async () => {
+    const { store, puller: p } = await puller();
+    const digest = await damageBiggestLayer(store);
+    const image = await p.pull(single.reference);
+    await expect(listing(image)).rejects.toMatchObject({ code: "OCI_CACHE_CORRUPT", message: expect.stringContaining(digest) });
+    const events: PullEvent[] = [];
+    const again = await (await puller({ events })).puller.pull(single.reference);
+    expect(events).toContainEqual(expect.objectContaining({ type: "resolve", from: "registry" }));
+    expect(await listing(again)).toContain("big file");
+  });
+
+  it("is found, reported and fetched again by a verifying pull (cache pull)", async () => {
+    const { store } = await puller();
+    const digest = await damageBiggestLayer(store);
+    const events: PullEvent[] = [];
+    const verifying = new ImagePuller({
+      store,
+      transport: new RegistryTransport(),
+      platform: { os: "linux", architecture: "amd64" },
+      pull: true,
+      verifyCached: true,
+      onProgress: (e) => events.push(e),
+    });
+    const image = await verifying.pull(single.reference);
+    expect(events).toContainEqual(expect.objectContaining({ type: "warning", code: "OCI_CACHE_CORRUPT", message: expect.stringContaining(digest) }));
+    expect(await listing(image)).toContain("big file");
+  });
 });
 
 describe("pulling through faults", () => {
