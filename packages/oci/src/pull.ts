@@ -295,7 +295,12 @@ export class ImagePuller {
       return true;
     } catch (error) {
       if ((error as OciError).code !== "OCI_CACHE_CORRUPT") throw error;
-      this.#emit({ type: "warning", ref: ref.name, code: "OCI_CACHE_CORRUPT", message: `${(error as Error).message.split(";")[0]}; fetching it again` });
+      this.#emit({
+        type: "warning",
+        ref: ref.name,
+        code: "OCI_CACHE_CORRUPT",
+        message: `${(error as Error).message.split(";")[0]}; fetching it again`,
+      });
       return false;
     }
   }

@@ -13,8 +13,8 @@ describe("parseRegistryRef", () => {
     ["localhost:5000/x:tag", "localhost:5000", "x", "localhost:5000/x:tag"],
     ["localhost/x", "localhost", "x", "localhost/x:latest"],
     ["127.0.0.1:5000/a/b/c", "127.0.0.1:5000", "a/b/c", "127.0.0.1:5000/a/b/c:latest"],
-    ["ghcr.io/org/img@" + digest, "ghcr.io", "org/img", `ghcr.io/org/img@${digest}`],
-    ["ghcr.io/org/img:1@" + digest, "ghcr.io", "org/img", `ghcr.io/org/img:1@${digest}`],
+    [`ghcr.io/org/img@${digest}`, "ghcr.io", "org/img", `ghcr.io/org/img@${digest}`],
+    [`ghcr.io/org/img:1@${digest}`, "ghcr.io", "org/img", `ghcr.io/org/img:1@${digest}`],
     ["foo/bar/baz", "docker.io", "foo/bar/baz", "docker.io/foo/bar/baz:latest"],
   ])("%s", (input, registry, repository, name) => {
     expect(parseRegistryRef(input)).toMatchObject({ registry, repository, name });

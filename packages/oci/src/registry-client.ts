@@ -48,7 +48,12 @@ export class RegistryClient {
    * @throws {OciError} OCI_NETWORK, OCI_UNAUTHORIZED, OCI_REGISTRY_ERROR (not a registry)
    */
   async ping(): Promise<{ apiVersion: string | undefined }> {
-    const response = await this.#transport.request(this.endpoint, { method: "GET", path: "/v2/", scope: [], what: `ping of ${this.endpoint.registry}` });
+    const response = await this.#transport.request(this.endpoint, {
+      method: "GET",
+      path: "/v2/",
+      scope: [],
+      what: `ping of ${this.endpoint.registry}`,
+    });
     await response.body.cancel();
     return { apiVersion: response.headers.get("docker-distribution-api-version") ?? undefined };
   }

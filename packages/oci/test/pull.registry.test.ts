@@ -219,7 +219,11 @@ describe("pulling from a real registry", () => {
 
 describe("a damaged cache", () => {
   async function damageBiggestLayer(store: OciLayoutStore): Promise<string> {
-    const image = await new ImagePuller({ store, transport: new RegistryTransport(), platform: { os: "linux", architecture: "amd64" } }).pull(single.reference);
+    const image = await new ImagePuller({
+      store,
+      transport: new RegistryTransport(),
+      platform: { os: "linux", architecture: "amd64" },
+    }).pull(single.reference);
     const layer = [...(await image.manifest()).layers].sort((a, b) => b.size - a.size)[0];
     if (!layer) throw new Error("no layer");
     const path = store.blobPath(layer.digest);
@@ -233,7 +237,10 @@ describe("a damaged cache", () => {
     const { store, puller: p } = await puller();
     const digest = await damageBiggestLayer(store);
     const image = await p.pull(single.reference);
-    await expect(listing(image)).rejects.toMatchObject({ code: "OCI_CACHE_CORRUPT", message: expect.stringContaining(digest) });
+    await expect(listing(image)).rejects.toMatchObject({
+      code: "OCI_CACHE_CORRUPT",
+      message: expect.stringContaining(digest),
+    });
     const events: PullEvent[] = [];
     const again = await (await puller({ events })).puller.pull(single.reference);
     expect(events).toContainEqual(expect.objectContaining({ type: "resolve", from: "registry" }));
@@ -253,7 +260,13 @@ describe("a damaged cache", () => {
       onProgress: (e) => events.push(e),
     });
     const image = await verifying.pull(single.reference);
-    expect(events).toContainEqual(expect.objectContaining({ type: "warning", code: "OCI_CACHE_CORRUPT", message: expect.stringContaining(digest) }));
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: "warning",
+        code: "OCI_CACHE_CORRUPT",
+        message: expect.stringContaining(digest),
+      }),
+    );
     expect(await listing(image)).toContain("big file");
   });
 });
