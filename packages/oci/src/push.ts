@@ -28,6 +28,8 @@ export interface PushOptions {
   readonly store: OciLayoutStore;
   readonly transport: RegistryTransport;
   readonly onProgress?: (event: PushEvent) => void;
+  /** Blobs larger than this go up in PATCH chunks of this size; default 32 MiB (UPLOAD_CHUNK_BYTES). */
+  readonly chunkBytes?: number;
 }
 
 /**
@@ -57,7 +59,10 @@ export async function pushCachedImage(name: string, target: string, options: Pus
         blob,
         () => store.readBlob(blob),
         `blob ${blob.digest} of ${name}`,
-        mountFrom ? { mountFrom } : {},
+        {
+          ...(mountFrom ? { mountFrom } : {}),
+          ...(options.chunkBytes ? { chunkBytes: options.chunkBytes } : {}),
+        },
       );
       emit({ type: "blob", digest: blob.digest, size: blob.size, result });
     }

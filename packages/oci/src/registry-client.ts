@@ -194,7 +194,7 @@ export class RegistryClient {
     blob: ExpectedBlob,
     open: () => AsyncIterable<Uint8Array>,
     what: string,
-    options: { mountFrom?: string } = {},
+    options: { mountFrom?: string; chunkBytes?: number } = {},
   ): Promise<"exists" | "mounted" | "uploaded"> {
     if (await this.hasBlob(repository, blob.digest, what)) return "exists";
     const scope = options.mountFrom
@@ -213,7 +213,8 @@ export class RegistryClient {
     await start.body.cancel();
     if (start.status === 201) return "mounted";
     let location = uploadLocation(start, this.endpoint.baseUrl, what);
-    if (blob.size <= UPLOAD_CHUNK_BYTES) {
+    const chunkBytes = options.chunkBytes ?? UPLOAD_CHUNK_BYTES;
+    if (blob.size <= chunkBytes) {
       const bytes = await readAll(open());
       const done = await this.#transport.request(this.endpoint, {
         method: "PUT",
@@ -227,7 +228,7 @@ export class RegistryClient {
       return "uploaded";
     }
     let offset = 0;
-    for await (const chunk of rechunk(open(), UPLOAD_CHUNK_BYTES)) {
+    for await (const chunk of rechunk(open(), chunkBytes)) {
       const response = await this.#transport.request(this.endpoint, {
         method: "PATCH",
         path: location,
