@@ -17,17 +17,15 @@ import {
   EXPORT_FORMATS,
   type ExportFormat,
   exportImage,
-  ImagePuller,
   importArchive,
   OciError,
   openImage,
   parseImageSource,
 } from "@ocikit/oci";
 import { type Command, Option } from "commander";
-import { openOciContext } from "./cache-command.js";
+import { createCommandPuller, openOciContext } from "./cache-command.js";
 import type { CliIo, TextSink } from "./cli-io.js";
 import { CliError } from "./errors.js";
-import { createPullProgress } from "./pull-progress.js";
 
 interface ExportOptions {
   readonly format: ExportFormat;
@@ -60,17 +58,7 @@ export function registerCacheArchiveCommands(cache: Command, io: CliIo): void {
         );
       }
       const ctx = await openOciContext(command, io);
-      const progress = createPullProgress(
-        io.stderr,
-        ctx.settings.json ? "json" : io.stderr.isTTY ? "tty" : "plain",
-      );
-      const puller = new ImagePuller({
-        store: ctx.store,
-        transport: ctx.transport,
-        platform: ctx.settings.platform,
-        pull: ctx.settings.pull,
-        onProgress: progress.onEvent,
-      });
+      const { puller, progress } = createCommandPuller(ctx, io, { pull: ctx.settings.pull });
       let image: Awaited<ReturnType<typeof openImage>>;
       try {
         image = await openImage(ref, {

@@ -22,7 +22,7 @@ import { registerCacheArchiveCommands } from "./cache-archive-commands.js";
 import type { CliIo } from "./cli-io.js";
 import { CliError } from "./errors.js";
 import { type OciSettings, ociSettings } from "./oci-settings.js";
-import { createPullProgress, formatBytes, shortDigest } from "./pull-progress.js";
+import { createPullProgress, formatBytes, type PullProgress, shortDigest } from "./pull-progress.js";
 
 /** What image commands need: the cache, a transport with credentials, the settings. */
 export interface OciContext {
@@ -46,6 +46,27 @@ export async function openOciContext(command: Command, io: CliIo): Promise<OciCo
   return { settings, store, transport };
 }
 
+/** A puller for a command, drawing its progress on stderr (terminal, plain lines or JSON). */
+export function createCommandPuller(
+  ctx: OciContext,
+  io: CliIo,
+  options: { pull: boolean; verifyCached?: boolean },
+): { puller: ImagePuller; progress: PullProgress } {
+  const progress = createPullProgress(
+    io.stderr,
+    ctx.settings.json ? "json" : io.stderr.isTTY ? "tty" : "plain",
+  );
+  const puller = new ImagePuller({
+    store: ctx.store,
+    transport: ctx.transport,
+    platform: ctx.settings.platform,
+    pull: options.pull,
+    verifyCached: options.verifyCached ?? false,
+    onProgress: progress.onEvent,
+  });
+  return { puller, progress };
+}
+
 /** Adds `cache` and its subcommands to `program`. */
 export function registerCacheCommand(program: Command, io: CliIo): void {
   const cache = program
@@ -63,18 +84,7 @@ export function registerCacheCommand(program: Command, io: CliIo): void {
     .argument("<ref...>", "image references")
     .action(async (refs: string[], _o: unknown, command: Command) => {
       const ctx = await openOciContext(command, io);
-      const progress = createPullProgress(
-        io.stderr,
-        ctx.settings.json ? "json" : io.stderr.isTTY ? "tty" : "plain",
-      );
-      const puller = new ImagePuller({
-        store: ctx.store,
-        transport: ctx.transport,
-        platform: ctx.settings.platform,
-        pull: true,
-        verifyCached: true,
-        onProgress: progress.onEvent,
-      });
+      const { puller, progress } = createCommandPuller(ctx, io, { pull: true, verifyCached: true });
       try {
         for (const ref of refs) {
           const source = parseImageSource(ref);

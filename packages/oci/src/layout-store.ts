@@ -162,14 +162,33 @@ export class OciLayoutStore implements BlobSource {
     onProgress?: BlobWriteProgress,
   ): Promise<void> {
     const final = this.blobPath(blob.digest);
-    const temp = await this.#ingestPath(splitDigest(blob.digest).encoded.slice(0, 16));
-    const handle = await open(temp, "wx");
     let done = 0;
-    try {
-      await writeBatched(handle, verifyBlob(chunks, blob, what), (n) => {
+    const temp = await this.#writeTemp(
+      splitDigest(blob.digest).encoded.slice(0, 16),
+      verifyBlob(chunks, blob, what),
+      (n) => {
         done += n;
         onProgress?.(done, blob.size);
-      });
+      },
+    );
+    await mkdir(join(final, ".."), { recursive: true });
+    await rename(temp, final);
+    await syncDirectory(join(final, ".."));
+  }
+
+  /**
+   * Streams `chunks` into a new file in `ingest/` (batched writes, fsynced) and returns its path;
+   * on any failure the file is removed and the error rethrown.
+   */
+  async #writeTemp(
+    prefix: string,
+    chunks: AsyncIterable<Uint8Array>,
+    onChunk: (bytes: number) => void,
+  ): Promise<string> {
+    const temp = await this.#ingestPath(prefix);
+    const handle = await open(temp, "wx");
+    try {
+      await writeBatched(handle, chunks, onChunk);
       await handle.sync();
     } catch (error) {
       await handle.close().catch(() => undefined);
@@ -177,9 +196,7 @@ export class OciLayoutStore implements BlobSource {
       throw error;
     }
     await handle.close();
-    await mkdir(join(final, ".."), { recursive: true });
-    await rename(temp, final);
-    await syncDirectory(join(final, ".."));
+    return temp;
   }
 
   /**
@@ -193,24 +210,18 @@ export class OciLayoutStore implements BlobSource {
     chunks: AsyncIterable<Uint8Array>,
     onProgress?: (bytesDone: number) => void,
   ): Promise<IngestedBlob> {
-    const temp = await this.#ingestPath("unknown");
-    const handle = await open(temp, "wx");
     const hash = createHash("sha256");
     let size = 0;
-    try {
+    async function* hashed(): AsyncIterable<Uint8Array> {
       for await (const chunk of chunks) {
         hash.update(chunk);
-        await handle.write(chunk);
-        size += chunk.length;
-        onProgress?.(size);
+        yield chunk;
       }
-      await handle.sync();
-    } catch (error) {
-      await handle.close().catch(() => undefined);
-      await unlink(temp).catch(() => undefined);
-      throw error;
     }
-    await handle.close();
+    const temp = await this.#writeTemp("unknown", hashed(), (n) => {
+      size += n;
+      onProgress?.(size);
+    });
     const digest = `sha256:${hash.digest("hex")}` as Digest;
     let state: "staged" | "committed" | "discarded" = "staged";
     return {

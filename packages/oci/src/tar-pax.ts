@@ -103,3 +103,16 @@ export function encodePaxRecords(records: readonly (readonly [string, string])[]
   }
   return out;
 }
+
+/** Applies a global (`g`) header: its records hold for all later entries; an empty value removes one. */
+export function mergeGlobals(
+  globals: Readonly<Record<string, string>>,
+  records: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const merged = { ...globals };
+  for (const [key, value] of Object.entries(records)) {
+    if (value === "") delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}

@@ -18,7 +18,7 @@ import { ChunkReader } from "./chunk-reader.js";
 import { OciError } from "./errors.js";
 import { resolveTarHeader, type TarExtensions } from "./tar-entry-header.js";
 import { BLOCK_SIZE, decodeTarHeader, isZeroBlock, type RawTarHeader } from "./tar-header.js";
-import { parsePaxRecords } from "./tar-pax.js";
+import { mergeGlobals, parsePaxRecords } from "./tar-pax.js";
 
 /** Options of `readTar`. */
 export interface ReadTarOptions {
@@ -102,19 +102,6 @@ async function readExtension(input: ChunkReader, raw: RawTarHeader, where: strin
 function cString(bytes: Uint8Array): string {
   const nul = bytes.indexOf(0);
   return UTF8.decode(nul < 0 ? bytes : bytes.subarray(0, nul));
-}
-
-/** Applies a global (`g`) header: its records hold for all later entries; an empty value removes one. */
-function mergeGlobals(
-  globals: Record<string, string>,
-  records: Record<string, string>,
-): Record<string, string> {
-  const merged = { ...globals };
-  for (const [key, value] of Object.entries(records)) {
-    if (value === "") delete merged[key];
-    else merged[key] = value;
-  }
-  return merged;
 }
 
 /** After the first zero block: a second one (or the end) closes the archive; anything else is an error. */

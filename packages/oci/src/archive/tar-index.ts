@@ -15,7 +15,7 @@ import { OciError } from "../errors.js";
 import { sniffLayerEncoding } from "../layer-decompress.js";
 import { resolveTarHeader, type TarExtensions } from "../tar-entry-header.js";
 import { BLOCK_SIZE, decodeTarHeader, isZeroBlock } from "../tar-header.js";
-import { parsePaxRecords } from "../tar-pax.js";
+import { mergeGlobals, parsePaxRecords } from "../tar-pax.js";
 
 /** One member of an indexed tar file. */
 export interface TarMember {
@@ -243,17 +243,4 @@ function parseRecords(body: Uint8Array, where: string): Record<string, string> {
   } catch (error) {
     throw new OciError("OCI_BAD_ARCHIVE", (error as Error).message, { cause: error });
   }
-}
-
-/** Applies a global (`g`) header: its records hold for all later members; an empty value removes one. */
-function mergeGlobals(
-  globals: Record<string, string>,
-  records: Record<string, string>,
-): Record<string, string> {
-  const merged = { ...globals };
-  for (const [key, value] of Object.entries(records)) {
-    if (value === "") delete merged[key];
-    else merged[key] = value;
-  }
-  return merged;
 }
