@@ -49,3 +49,22 @@ describe("parseImageRef", () => {
     if (!parsed.ok) expect(parsed.message).toMatch(message);
   });
 });
+
+describe("file transports (skopeo syntax)", () => {
+  it.each([
+    ["oci:/images/layout:app", "oci:/images/layout:app"],
+    ["oci-archive:app.tar", "oci-archive:app.tar"],
+    ["docker-archive:./save.tar:app:1", "docker-archive:./save.tar:app:1"],
+    ["docker://alpine", "docker.io/library/alpine"],
+  ])("keeps %s as %s", (input, want) => {
+    expect(normalizeImageRef(input)).toBe(want);
+    expect(parseImageRef(input).ok).toBe(true);
+  });
+
+  it("refuses an empty path", () => {
+    expect(parseImageRef("oci::name")).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("empty path"),
+    });
+  });
+});

@@ -27,8 +27,25 @@ const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
 const NAME_MAX = 255;
 
-/** LinuxKit's `ReferenceExpand`: adds `docker.io/` or `docker.io/library/` where it applies. */
-export function normalizeImageRef(ref: string): string {
+/**
+ * Image sources other than a registry, in skopeo's transport syntax (`oci:DIR[:NAME]`,
+ * `oci-archive:FILE[:NAME]`, `docker-archive:FILE[:NAME]`): ocikit reads images from them without a
+ * daemon; they are kept as written.
+ */
+export const FILE_TRANSPORTS = ["oci:", "oci-archive:", "docker-archive:"] as const;
+
+/** Whether a reference names an image in a file or directory rather than a registry. */
+export function isFileTransportRef(ref: string): boolean {
+  return FILE_TRANSPORTS.some((t) => ref.startsWith(t));
+}
+
+/**
+ * LinuxKit's `ReferenceExpand`: adds `docker.io/` or `docker.io/library/` where it applies.
+ * `docker://` is dropped; file transports are kept as written.
+ */
+export function normalizeImageRef(input: string): string {
+  if (isFileTransportRef(input)) return input;
+  const ref = input.startsWith("docker://") ? input.slice("docker://".length) : input;
   const parts = ref.split("/");
   if (parts.length === 1) return `docker.io/library/${ref}`;
   const first = parts[0] ?? "";
@@ -40,6 +57,14 @@ export function normalizeImageRef(ref: string): string {
 export function parseImageRef(ref: string): Parsed<ImageRef> {
   if (ref === "") return fail("image reference is empty");
   if (/\s/.test(ref)) return fail(`image reference "${ref}" contains white space`);
+  if (isFileTransportRef(ref)) {
+    const path = ref.slice(ref.indexOf(":") + 1).split(":")[0] ?? "";
+    return path === ""
+      ? fail(
+          `image reference "${ref}" has an empty path; expected ${ref.slice(0, ref.indexOf(":") + 1)}PATH[:NAME]`,
+        )
+      : ok({ domain: "", path, text: ref });
+  }
   const text = normalizeImageRef(ref);
   let rest = text;
   let digest: string | undefined;

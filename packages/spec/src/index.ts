@@ -34,7 +34,13 @@ export {
 export { formatGoJson } from "./go-json.js";
 export { allocateIds, FIRST_CONTAINER_ID, type IdMap, resolveId } from "./id-map.js";
 export { applyImageLabel, IMAGE_CONFIG_LABEL, parseImageLabel } from "./image-label.js";
-export { type ImageRef, normalizeImageRef, parseImageRef } from "./image-ref.js";
+export {
+  FILE_TRANSPORTS,
+  type ImageRef,
+  isFileTransportRef,
+  normalizeImageRef,
+  parseImageRef,
+} from "./image-ref.js";
 export { configJsonSchema } from "./json-schema.js";
 export {
   type ConfigSource,
