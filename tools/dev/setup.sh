@@ -14,7 +14,8 @@ PNPM_VERSION=12.4.2
 # packages). Later issues add to this list, separated by spaces, e.g. "qemu-system-x86 cpio".
 #   docker-registry skopeo apache2-utils openssl zstd procps: tools/test-registry (the registry,
 #   the interop oracle, htpasswd, the token signing key, zstd layers, pgrep in its tests).
-DEBIAN_PACKAGES="docker-registry skopeo apache2-utils openssl zstd procps attr tar gzip"
+#   cpio: packages/initrd's oracle tests (GNU cpio lists, extracts and writes newc archives).
+DEBIAN_PACKAGES="docker-registry skopeo apache2-utils openssl zstd procps attr tar gzip cpio"
 
 say() { echo "setup: $*"; }
 die() { echo "setup: $*" >&2; exit 1; }
