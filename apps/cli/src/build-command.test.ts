@@ -119,12 +119,6 @@ describe("ocikit build --dry-run", () => {
     expect(r.stdout).toContain("outputs:\n  - format: kernel+initrd\n  - format: iso-bios\n");
     expect(r.stderr).toMatch(/^examples\/docker-sshd\.yml:\d+:\d+: warning: trust: is ignored/m);
   });
-
-  it("says which build options it ignores", async () => {
-    const r = await run(["build", "--dry-run", "-f", "tar", "--no-sbom", "base.yml"]);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toBe("ocikit build: warning: --format, --no-sbom ignored with --dry-run\n");
-  });
 });
 
 describe("ocikit build errors", () => {
@@ -171,14 +165,16 @@ describe("ocikit build errors", () => {
     expect(r.stderr).toContain('unknown output format "floppy"');
   });
 
-  it("checks the files, then says building is not yet supported and exits 1", async () => {
-    const r = await run(["build", "-f", "tar", "base.yml"]);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/^ocikit build: building images is not yet supported .*issue 4.*--dry-run/);
-
+  it("checks the files before building, and fails naming an image it cannot find (exit 1)", async () => {
     const invalid = await run(["build", "bad.yml"]);
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toMatch(/^bad\.yml:/);
+
+    const missing = await run(["--cache", "cache", "build", "-f", "tar", "-"], {
+      stdin: "init:\n  - oci:./no-such-layout:x\n",
+    });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("oci:./no-such-layout:x");
+    expect(missing.stderr).not.toMatch(/^\s+at /m);
   });
 });

@@ -1,60 +1,58 @@
 /**
- * `ocikit build`: load, validate and merge the YAML files, then (for now) print the result with
- * `--dry-run`. Writing images arrives with the build pipeline (issue 4); until then `build` without
- * `--dry-run` checks the configuration and fails with `CLI_NOT_SUPPORTED` rather than pretend. The
- * pipeline's flags (LinuxKit's `build` flags plus ocikit's) are parsed already so that scripts and
- * `--help` see the interface it will have, and `--format` names are checked against LinuxKit's list.
+ * `ocikit build`: load, validate and merge the YAML files, then build the outputs with
+ * @ocikit/build (or, with `--dry-run`, print the merged configuration). Formats come from `--format`
+ * (repeatable or comma-separated), else from the 2017 `outputs:` list, else `kernel+initrd`, as in
+ * LinuxKit; the output name is `--name`, else the last file's base name.
  */
+import { homedir } from "node:os";
+import { resolve } from "node:path";
+import { build } from "@ocikit/build";
 import {
   formatPos,
   isOutputFormat,
   loadConfig,
   OUTPUT_FORMATS,
+  type OutputFormat,
   renderConfigYaml,
   type SpecWarning,
 } from "@ocikit/spec";
 import { type Command, InvalidArgumentError } from "commander";
+import { createBuildProgress } from "./build-progress.js";
+import { openOciContext } from "./cache-command.js";
 import type { CliIo } from "./cli-io.js";
-import { CliError } from "./errors.js";
 import { readSources } from "./read-sources.js";
 
-/** The options `build` parses; all but `dryRun` belong to the pipeline that is not there yet. */
 interface BuildOptions {
   readonly dryRun?: boolean;
-  readonly format?: readonly string[];
+  readonly format?: readonly OutputFormat[];
   readonly name?: string;
   readonly dir?: string;
   readonly output?: string;
   readonly sbom: boolean;
+  readonly decompressKernel?: boolean;
+  readonly compression?: "gzip" | "none";
 }
-
-/** Option keys (as commander names them) and flags of the options only a real build uses. */
-const PIPELINE_OPTIONS = [
-  ["format", "--format"],
-  ["name", "--name"],
-  ["dir", "--dir"],
-  ["output", "--output"],
-  ["sbom", "--no-sbom"],
-] as const;
 
 /** Adds `build` to `program`. */
 export function registerBuildCommand(program: Command, io: CliIo): void {
   program
     .command("build")
-    .summary("check YAML files and print the merged configuration (--dry-run)")
+    .summary("build kernel+initrd, tar, … from LinuxKit YAML files")
     .description(
-      "Load, validate and merge one or more LinuxKit YAML files, in the order given (- reads standard input). " +
-        "With --dry-run, print the merged, normalised configuration as YAML.\n\n" +
-        "Building images is not yet supported: without --dry-run the files are checked, then the command fails.",
+      "Load, validate and merge one or more LinuxKit YAML files, in the order given (- reads standard input), " +
+        "pull the images they name (through the cache) and write the outputs.\n" +
+        "Formats: --format, else the file's 2017 outputs: list, else kernel+initrd. " +
+        "Written now: kernel+initrd, tar, tar-kernel-initrd, docker.",
     )
     .argument("<file...>", "YAML configuration files; - for standard input")
     .option("--dry-run", "validate and print the merged configuration; build nothing")
-    .optionsGroup("Build options (accepted, not yet supported; see --dry-run):")
     .option("-f, --format <format>", "output format, repeatable or comma-separated", collectFormats)
-    .option("--name <name>", "base name of the outputs")
-    .option("--dir <dir>", "directory to write the outputs to")
-    .option("-o, --output <file>", "write the single output to FILE, or - for stdout")
-    .option("--no-sbom", "do not write an SBOM")
+    .option("--name <name>", "base name of the outputs (default: the last file's name)")
+    .option("--dir <dir>", "directory to write the outputs to (default: the current one)")
+    .option("-o, --output <file>", "write the single tar or docker output to FILE, or - for stdout")
+    .option("--no-sbom", "do not write sbom.spdx.json")
+    .option("--decompress-kernel", "write the kernel decompressed (gzip file or bzImage with a gzip payload)")
+    .option("--compression <kind>", "compression of the initrd: gzip (default) or none", parseCompression)
     .action(async (files: string[], options: BuildOptions, command: Command) => {
       await runBuild(files, options, command, io);
     });
@@ -64,21 +62,50 @@ async function runBuild(files: string[], options: BuildOptions, command: Command
   const sources = await readSources(files, io, { command: "ocikit build" });
   const loaded = loadConfig(sources);
   for (const warning of loaded.warnings) io.stderr.write(`${formatWarning(warning)}\n`);
-  const pipelineFlags = PIPELINE_OPTIONS.filter(([key]) => command.getOptionValueSource(key) === "cli").map(
-    ([, flag]) => flag,
-  );
   if (options.dryRun) {
-    if (pipelineFlags.length > 0) {
-      io.stderr.write(`ocikit build: warning: ${pipelineFlags.join(", ")} ignored with --dry-run\n`);
-    }
     io.stdout.write(renderConfigYaml(loaded.config));
     return;
   }
-  throw new CliError(
-    "CLI_NOT_SUPPORTED",
-    "ocikit build: building images is not yet supported (it arrives with the build pipeline, issue 4); " +
-      "the configuration is valid, and --dry-run prints it",
+  const ctx = await openOciContext(command, io);
+  const formats: readonly OutputFormat[] =
+    options.format ?? (loaded.config.outputs.length > 0 ? loaded.config.outputs : ["kernel+initrd"]);
+  const toStdout = options.output === "-";
+  const progress = createBuildProgress(
+    io.stderr,
+    ctx.settings.json ? "json" : io.stderr.isTTY ? "tty" : "plain",
   );
+  try {
+    const result = await build(loaded, {
+      formats,
+      name: options.name ?? loaded.name,
+      dir: resolve(io.cwd, options.dir ?? "."),
+      ...(options.output === undefined
+        ? {}
+        : toStdout
+          ? {
+              output: {
+                stdout: async (chunks: AsyncIterable<Uint8Array>) => {
+                  for await (const chunk of chunks) io.stdout.write(chunk);
+                },
+              },
+            }
+          : { output: { path: resolve(io.cwd, options.output) } }),
+      store: ctx.store,
+      transport: ctx.transport,
+      platform: ctx.settings.platform,
+      pull: ctx.settings.pull,
+      sbom: options.sbom,
+      decompressKernel: options.decompressKernel ?? false,
+      compression: options.compression ?? "gzip",
+      cwd: io.cwd,
+      homeDir: io.env.HOME ?? homedir(),
+      onEvent: progress.onEvent,
+    });
+    progress.finish();
+    progress.summary(result);
+  } finally {
+    progress.finish();
+  }
 }
 
 /** `file:line:col: warning: message`, or `ocikit build: warning: message` when it has no place. */
@@ -86,7 +113,7 @@ function formatWarning(warning: SpecWarning): string {
   return `${warning.at ? formatPos(warning.at) : "ocikit build"}: warning: ${warning.message}`;
 }
 
-function collectFormats(value: string, previous: readonly string[] | undefined): string[] {
+function collectFormats(value: string, previous: readonly OutputFormat[] | undefined): OutputFormat[] {
   const formats = value.split(",").map((f) => f.trim());
   for (const format of formats) {
     if (!isOutputFormat(format)) {
@@ -95,5 +122,11 @@ function collectFormats(value: string, previous: readonly string[] | undefined):
       );
     }
   }
-  return [...(previous ?? []), ...formats];
+  return [...(previous ?? []), ...(formats as OutputFormat[])];
+}
+
+function parseCompression(value: string): "gzip" | "none" {
+  if (value !== "gzip" && value !== "none")
+    throw new InvalidArgumentError(`"${value}": expected gzip or none`);
+  return value;
 }

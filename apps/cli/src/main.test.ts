@@ -44,10 +44,18 @@ describe("ocikit", () => {
     expect(r.stderr).toBe("");
   });
 
-  it("build --help lists the options for building as not yet supported", async () => {
+  it("build --help lists the options for building", async () => {
     const r = await run(["build", "--help"]);
-    expect(r.stdout).toContain("--dry-run");
-    expect(r.stdout).toMatch(/Build options \(accepted, not yet supported[^\n]*\n\s+-f, --format <format>/);
+    for (const flag of [
+      "--dry-run",
+      "-f, --format <format>",
+      "--name <name>",
+      "--dir <dir>",
+      "-o, --output <file>",
+      "--no-sbom",
+    ]) {
+      expect(r.stdout).toContain(flag);
+    }
   });
 
   it.each([

@@ -1,0 +1,115 @@
+/**
+ * Building the initrd's sections (linuxkit-reference.md §3.12): each section becomes one cpio
+ * "newc" member, gzip-compressed unless asked otherwise, stored in the section cache; sections whose
+ * key is cached are not built again. From the kernel section, `boot/kernel`, `boot/cmdline` and
+ * `boot/ucode.cpio` are taken out (the kernel and microcode kept beside the member), every other
+ * `boot/…` entry is dropped, and the `boot` directory entry itself stays, as in LinuxKit.
+ */
+import { createReadStream } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { FsEntry } from "@ocikit/fs";
+import { gzipMember, writeNewc } from "@ocikit/initrd";
+import { writeTemp } from "./atomic-file.js";
+import type { PlannedSection } from "./plan.js";
+import type { SectionCache } from "./section-cache.js";
+
+/** A section's built parts, by path. */
+export interface BuiltSection {
+  readonly section: PlannedSection;
+  readonly cpio: string;
+  readonly kernel?: string;
+  readonly ucode?: string;
+  readonly cached: boolean;
+  readonly entries: number;
+  readonly ms: number;
+}
+
+export interface SectionBuildOptions {
+  readonly cache: SectionCache;
+  readonly compression: "gzip" | "none";
+}
+
+/** Builds a section's member (or finds it in the cache). */
+export async function buildInitrdSection(
+  section: PlannedSection,
+  options: SectionBuildOptions,
+): Promise<BuiltSection> {
+  const start = performance.now();
+  const compressed = options.compression === "gzip";
+  const { cache } = options;
+  const isKernel = section.kind === "kernel";
+  if (await cache.has(section.key, compressed)) {
+    return {
+      section,
+      cpio: cache.path(section.key, "cpio", compressed),
+      ...(isKernel ? await cachedBootFiles(cache, section.key) : {}),
+      cached: true,
+      entries: 0,
+      ms: performance.now() - start,
+    };
+  }
+  const scratch = join(cache.dir, "tmp");
+  await mkdir(scratch, { recursive: true });
+  const boot: { kernel?: string; ucode?: string } = {};
+  let entries = 0;
+  const counted = async function* (source: AsyncIterable<FsEntry>): AsyncIterable<FsEntry> {
+    for await (const entry of source) {
+      entries++;
+      yield entry;
+    }
+  };
+  const source = isKernel ? withoutBootFiles(section.entries(), scratch, boot) : section.entries();
+  const cpio = writeNewc(counted(source));
+  const temp = await writeTemp(scratch, section.key, compressed ? gzipMember(cpio) : cpio);
+  const stored = await cache.store(temp, section.key, "cpio", compressed);
+  const kernel = boot.kernel ? await cache.store(boot.kernel, section.key, "kernel", false) : undefined;
+  const ucode = boot.ucode ? await cache.store(boot.ucode, section.key, "ucode", false) : undefined;
+  return {
+    section,
+    cpio: stored,
+    ...(kernel ? { kernel } : {}),
+    ...(ucode ? { ucode } : {}),
+    cached: false,
+    entries,
+    ms: performance.now() - start,
+  };
+}
+
+async function cachedBootFiles(
+  cache: SectionCache,
+  key: string,
+): Promise<{ kernel?: string; ucode?: string }> {
+  const { access } = await import("node:fs/promises");
+  const exists = async (p: string): Promise<boolean> =>
+    access(p).then(
+      () => true,
+      () => false,
+    );
+  const kernel = cache.path(key, "kernel", false);
+  const ucode = cache.path(key, "ucode", false);
+  return { ...((await exists(kernel)) ? { kernel } : {}), ...((await exists(ucode)) ? { ucode } : {}) };
+}
+
+/** The kernel section's entries minus the boot files, whose bodies are saved to `scratch`. */
+async function* withoutBootFiles(
+  entries: AsyncIterable<FsEntry>,
+  scratch: string,
+  boot: { kernel?: string; ucode?: string },
+): AsyncIterable<FsEntry> {
+  for await (const entry of entries) {
+    if (entry.path === "boot/kernel") boot.kernel = await saveBody(entry, scratch, "kernel");
+    else if (entry.path === "boot/ucode.cpio") boot.ucode = await saveBody(entry, scratch, "ucode");
+    else if (entry.path.startsWith("boot/")) continue;
+    else yield entry;
+  }
+}
+
+async function saveBody(entry: FsEntry, scratch: string, name: string): Promise<string> {
+  return writeTemp(scratch, name, entry.body());
+}
+
+/** Streams the concatenation of files (the initrd from its parts). */
+export async function* concatFiles(paths: readonly string[]): AsyncIterable<Uint8Array> {
+  for (const path of paths) yield* createReadStream(path, { highWaterMark: 1 << 20 });
+}

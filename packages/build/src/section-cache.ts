@@ -1,0 +1,51 @@
+/**
+ * Built initrd sections, kept by key: each section of the root filesystem is one compressed cpio
+ * member (`KEY.cpio.gz`; the kernel's section also keeps `KEY.kernel` and `KEY.ucode`), stored in
+ * `sections/` beside the image cache. The initrd is the concatenation of its sections' members —
+ * the kernel unpacks concatenated archives — so an edit rebuilds only the sections it changes.
+ * Files are renamed into place whole; a key names its bytes, so concurrent builds may race harmlessly.
+ */
+import { access, mkdir, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+
+export type SectionPart = "cpio" | "kernel" | "ucode";
+
+const SUFFIX: Readonly<Record<SectionPart, string>> = { cpio: ".cpio", kernel: ".kernel", ucode: ".ucode" };
+
+/** A directory of built sections. */
+export class SectionCache {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /** Where a part of a section lives (`compressed` adds `.gz` to the cpio). */
+  path(key: string, part: SectionPart, compressed = true): string {
+    return join(this.dir, `${key}${SUFFIX[part]}${part === "cpio" && compressed ? ".gz" : ""}`);
+  }
+
+  /** Whether the section's cpio member is there. */
+  async has(key: string, compressed: boolean): Promise<boolean> {
+    try {
+      await access(this.path(key, "cpio", compressed));
+      return true;
+    } catch {
+      // Missing (or unreadable): build it.
+      return false;
+    }
+  }
+
+  /** Moves a finished temporary file into the cache under its name. */
+  async store(temp: string, key: string, part: SectionPart, compressed: boolean): Promise<string> {
+    await mkdir(this.dir, { recursive: true });
+    const path = this.path(key, part, compressed);
+    await rename(temp, path);
+    return path;
+  }
+
+  /** Removes everything (`ocikit cache clean`). */
+  async clear(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
