@@ -12,6 +12,7 @@ import { registerCacheCommand } from "./cache-command.js";
 import type { CliIo } from "./cli-io.js";
 import { exitCodeOf } from "./errors.js";
 import { EXIT_CODES, type ExitCode } from "./exit-codes.js";
+import { registerInspectCommand } from "./inspect-command.js";
 import { addGlobalOptions } from "./oci-settings.js";
 import { registerSchemaCommand } from "./schema-command.js";
 import { registerVersionCommand, versionLine } from "./version-command.js";
@@ -55,6 +56,7 @@ function createProgram(io: CliIo): Command {
   addGlobalOptions(program);
   registerBuildCommand(program, io);
   registerCacheCommand(program, io);
+  registerInspectCommand(program, io);
   registerSchemaCommand(program, io);
   registerVersionCommand(program, io);
   return program;
