@@ -15,7 +15,11 @@ PNPM_VERSION=12.4.2
 #   docker-registry skopeo apache2-utils openssl zstd procps: tools/test-registry (the registry,
 #   the interop oracle, htpasswd, the token signing key, zstd layers, pgrep in its tests).
 #   cpio: packages/initrd's oracle tests (GNU cpio lists, extracts and writes newc archives).
-DEBIAN_PACKAGES="docker-registry skopeo apache2-utils openssl zstd procps attr tar gzip cpio"
+#   qemu-system-x86 qemu-utils linux-image-amd64 busybox-static runc openssh-server openssh-client:
+#   tools/test-images (qemu boots under TCG, the installed kernel's modules and runc/busybox as ELF
+#   oracles, ssh into the sshd test image; GNU cpio packs its hand-made initrds; the images
+#   themselves come from `apt-get download`, which needs the package lists: ensure_apt_lists).
+DEBIAN_PACKAGES="docker-registry skopeo apache2-utils openssl zstd procps attr tar gzip cpio qemu-system-x86 qemu-utils linux-image-amd64 busybox-static runc openssh-server openssh-client"
 
 say() { echo "setup: $*"; }
 die() { echo "setup: $*" >&2; exit 1; }
@@ -64,6 +68,23 @@ ensure_debian_packages() {
   [ "$status" = 0 ] || die "apt-get install$missing failed (status $status, see above)"
 }
 
+# `apt-get download` (tools/test-images, the benchmark image) needs package lists, which a machine
+# that had every package already may lack (container images often delete them).
+ensure_apt_lists() {
+  command -v apt-get >/dev/null 2>&1 || return 0
+  ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ]; then
+    as_root=""
+  elif command -v sudo >/dev/null 2>&1; then
+    as_root="sudo"
+  else
+    say "no Debian package lists; as root, run: apt-get update"
+    return 0
+  fi
+  say "fetching Debian package lists (apt-get update)"
+  $as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q || die "apt-get update failed (see above)"
+}
+
 ensure_dependencies() {
   if [ ! -d node_modules ]; then
     say "installing dependencies (pnpm install --frozen-lockfile)"
@@ -85,4 +106,5 @@ ensure_dependencies() {
 
 ensure_pnpm
 ensure_debian_packages
+ensure_apt_lists
 ensure_dependencies

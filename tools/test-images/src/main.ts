@@ -1,0 +1,70 @@
+/**
+ * The image builder as a command:
+ *
+ *   pnpm --filter @ocikit/test-images build-images [--out DIR] [--cache DIR]
+ *     builds the test images (or finds them in the cache), copies the OCI layout to DIR when asked,
+ *     and prints each image's `oci:LAYOUT:NAME` reference and digest;
+ *   pnpm --filter @ocikit/test-images push-images --registry HOST:PORT [--cache DIR]
+ *     pushes them to a registry over plain HTTP (a local one, e.g. test-registry's `serve`).
+ */
+import { cp, mkdir } from "node:fs/promises";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { OcikitError } from "@ocikit/errors";
+import { TEST_IMAGE_ROLES } from "./image-definitions.js";
+import { pushTestImages } from "./push-test-images.js";
+import { buildTestImages } from "./test-images.js";
+
+const USAGE = `usage: build-images [--out DIR] [--cache DIR]
+       push-images --registry HOST:PORT [--cache DIR]`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  let values: { out?: string; cache?: string; registry?: string };
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: { out: { type: "string" }, cache: { type: "string" }, registry: { type: "string" } },
+    }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const cacheDir = values.cache ? resolve(values.cache) : undefined;
+  if (command === "build-images") {
+    const images = await buildTestImages({ cacheDir });
+    let layoutDir = images.layoutDir;
+    if (values.out) {
+      layoutDir = resolve(values.out);
+      await mkdir(layoutDir, { recursive: true });
+      await cp(images.layoutDir, layoutDir, { recursive: true });
+    }
+    console.log(`layout: ${layoutDir} (kernel ${images.kernelRelease})`);
+    for (const role of TEST_IMAGE_ROLES)
+      console.log(`${role.padEnd(9)} oci:${layoutDir}:${images.refs[role]}  ${images.digests[role]}`);
+    return 0;
+  }
+  if (command === "push-images" && values.registry) {
+    const pushed = await pushTestImages({ host: values.registry }, { cacheDir });
+    for (const role of TEST_IMAGE_ROLES)
+      console.log(`${role.padEnd(9)} ${pushed[role].reference}  ${pushed[role].digest}`);
+    return 0;
+  }
+  console.error(USAGE);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (status) => {
+    process.exitCode = status;
+  },
+  (error: unknown) => {
+    if (error instanceof OcikitError) {
+      console.error(error.message);
+      process.exitCode = 1;
+    } else {
+      console.error(error);
+      process.exitCode = 70;
+    }
+  },
+);
