@@ -99,10 +99,11 @@ function seenInOrder(result: BootResult): string[] {
 }
 
 describe("the test images boot under qemu", () => {
-  it("runs onboot, a service and onshutdown, then powers off", async () => {
+  it("runs onboot containers, a service and onshutdown, then powers off", async () => {
     const root = join(work, "basic", "root");
     const kernel = await assembleRoot(root, [
       { section: "onboot", dir: "000-hello", role: "hello" },
+      { section: "onboot", dir: "001-sysctl", role: "sysctl" },
       {
         section: "onshutdown",
         dir: "000-goodbye",
@@ -124,6 +125,7 @@ describe("the test images boot under qemu", () => {
       /^hello: capabilities: 0000000000000003$/, // the image label's two capabilities
       /^hello: ls \/: .*hello\.sh/,
       /^ocikit-init: onboot 000-hello exited 0$/,
+      /^ocikit-sysctl: applied \/etc\/sysctl\.d \(status 0\)$/,
       /^ocikit-poweroff: powering off now$/,
       /^goodbye from onshutdown$/,
       /^ocikit-init: onshutdown 000-goodbye exited 0$/,

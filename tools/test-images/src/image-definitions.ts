@@ -164,7 +164,7 @@ export const IMAGE_DEFINITIONS: Readonly<Record<Exclude<TestImageRole, "kernel">
     binaries: [],
     data: "sysctl",
     config: { Cmd: ["/bin/sh", "/sysctl.sh"], Env: [PATH], WorkingDir: "/" },
-    label: { net: "host", pid: "host", ipc: "host", capabilities: ["CAP_SYS_ADMIN"], readonly: true },
+    label: { pid: "host", readonly: true, capabilities: ["CAP_SYS_ADMIN", "CAP_NET_ADMIN"] },
   },
   // LinuxKit's pkg/dhcpcd, with busybox udhcpc: resolv.conf lands in the host's /run/resolvconf.
   dhcpcd: {

@@ -54,6 +54,12 @@ async function main(argv: readonly string[]): Promise<number> {
   return 2;
 }
 
+// `build-images | head` closes stdout early; that is not a failure.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
 main(process.argv.slice(2)).then(
   (status) => {
     process.exitCode = status;

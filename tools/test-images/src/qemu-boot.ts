@@ -14,17 +14,9 @@ import { access } from "node:fs/promises";
 import { createServer } from "node:net";
 import { delimiter, join } from "node:path";
 import { TestImagesError } from "./errors.js";
+import { type Accelerator, type PortForward, qemuArgv } from "./qemu-argv.js";
 
-/** A host port forwarded to the guest (qemu `hostfwd`, bound to 127.0.0.1). */
-export interface PortForward {
-  readonly hostPort: number;
-  readonly guestPort: number;
-  /** Default "tcp". */
-  readonly protocol?: "tcp" | "udp";
-}
-
-/** How the CPU is emulated. */
-export type Accelerator = "kvm" | "tcg";
+export type { Accelerator, PortForward } from "./qemu-argv.js";
 
 /** Options of {@link startVm} and {@link bootKernel}. */
 export interface BootOptions {
@@ -126,39 +118,6 @@ async function onPath(program: string): Promise<boolean> {
   return false;
 }
 
-/** `cmdline` with `console=ttyS0` and `panic=-1` added where it sets neither. */
-function kernelCommandLine(cmdline: string | undefined): string {
-  const words = (cmdline ?? "").split(/\s+/).filter(Boolean);
-  if (!words.some((word) => word.startsWith("console="))) words.unshift("console=ttyS0");
-  if (!words.some((word) => word.startsWith("panic="))) words.push("panic=-1");
-  return words.join(" ");
-}
-
-function qemuArgv(options: BootOptions, accel: Accelerator): string[] {
-  const forwards = (options.forwardPorts ?? []).map(
-    (port) => `,hostfwd=${port.protocol ?? "tcp"}:127.0.0.1:${port.hostPort}-:${port.guestPort}`,
-  );
-  return [
-    ...(accel === "kvm" ? ["-accel", "kvm", "-cpu", "host"] : ["-accel", "tcg"]),
-    "-nographic",
-    "-no-reboot",
-    "-m",
-    String(options.memMiB ?? BOOT_DEFAULTS.memMiB),
-    "-smp",
-    String(options.cpus ?? BOOT_DEFAULTS.cpus),
-    "-kernel",
-    options.kernel,
-    ...(options.initrd ? ["-initrd", options.initrd] : []),
-    "-append",
-    kernelCommandLine(options.cmdline),
-    "-netdev",
-    `user,id=net0${forwards.join("")}`,
-    "-device",
-    "virtio-net-pci,netdev=net0",
-    ...(options.qemuArgs ?? []),
-  ];
-}
-
 /**
  * Whether KVM can boot `kernel` here: /dev/kvm opens read-write and a probe boot prints the
  * kernel's banner within `timeoutMs`.
@@ -201,7 +160,12 @@ export async function startVm(options: BootOptions): Promise<RunningVm> {
     );
   const wanted = options.accel ?? BOOT_DEFAULTS.accel;
   const accel: Accelerator = wanted === "auto" ? ((await probeKvm(options.kernel)) ? "kvm" : "tcg") : wanted;
-  const argv = qemuArgv(options, accel);
+  const argv = qemuArgv({
+    ...options,
+    memMiB: options.memMiB ?? BOOT_DEFAULTS.memMiB,
+    cpus: options.cpus ?? BOOT_DEFAULTS.cpus,
+    accel,
+  });
   // setpriv makes the kernel kill qemu when this process dies, even by SIGKILL.
   const child = spawn("setpriv", ["--pdeathsig", "KILL", BOOT_DEFAULTS.qemu, ...argv], {
     stdio: ["pipe", "pipe", "pipe"],
@@ -256,7 +220,8 @@ function watch(child: ChildProcess, options: BootOptions, accel: Accelerator, ar
 
   const timer = setTimeout(() => kill("timeout"), options.timeoutMs);
   const onAbort = () => kill("aborted");
-  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener("abort", onAbort, { once: true });
   const onProcessExit = () => child.kill("SIGKILL");
   process.once("exit", onProcessExit);
 
