@@ -22,6 +22,7 @@ import {
 import { homedir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { assert } from "@ocikit/errors";
 import { buildLayout, type DirectoryLayerSpec, type ImageSpec } from "@ocikit/test-registry";
 import { extractDeb, fetchDebs, metapackageTarget } from "./debian-packages.js";
 import { TestImagesError } from "./errors.js";
@@ -130,7 +131,11 @@ async function stageImage(
   triplet: string,
 ): Promise<void> {
   await makeDir(dest, ".");
-  const roots = definition.packages.map((name) => unpacked.get(name) ?? "");
+  const roots = definition.packages.map((name) => {
+    const root = unpacked.get(name);
+    assert(root, `package ${name} was fetched and unpacked before the images are staged`);
+    return root;
+  });
   for (const file of definition.files) await copyFromPackages(roots, file, dest);
   await addSharedLibraries(dest, definition.binaries, roots, triplet);
   if (definition.data) await copyDataTree(join(PACKAGE_ROOT, "rootfs", definition.data), dest);
