@@ -62,3 +62,54 @@ it("bin/ocikit.js exits quietly when its output pipe is closed early", { timeout
   expect(stderr).not.toMatch(/EPIPE|^\s+at /m);
   expect(code).toBe(0);
 });
+
+// Ctrl-C in the middle of writing an output: the half-written file is removed and the exit code is
+// 130, as a shell expects. A 256 MiB file in files: makes the tar slow enough to be caught writing.
+it("bin/ocikit.js removes the output it is writing on SIGINT and exits 130", {
+  timeout: 120_000,
+}, async () => {
+  const { spawn } = await import("node:child_process");
+  const { open, readdir } = await import("node:fs/promises");
+  const dir = await mkdtemp(join(tmpdir(), "ocikit-cli-sigint-"));
+  try {
+    const big = await open(join(dir, "big.bin"), "w");
+    await big.truncate(256 * 1024 * 1024);
+    await big.close();
+    await writeFile(join(dir, "big.yml"), "files:\n  - path: big.bin\n    source: big.bin\n");
+    const child = spawn(
+      process.execPath,
+      [
+        "--conditions=source",
+        "--import",
+        tsxLoader,
+        join(cliDir, "bin/ocikit.js"),
+        "--cache",
+        join(dir, "cache"),
+        "build",
+        "-f",
+        "tar",
+        "--dir",
+        join(dir, "out"),
+        "big.yml",
+      ],
+      { cwd: dir, env: { ...process.env, NODE_OPTIONS: "" }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const closed = new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+    let writing: string[] = [];
+    for (let i = 0; i < 2000 && writing.length === 0 && child.exitCode === null; i++) {
+      writing = await readdir(join(dir, "out")).catch(() => []);
+      if (writing.length === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(writing, stderr).toEqual([expect.stringMatching(/^\.big\.tar\.\d+-[0-9a-f]+\.tmp$/)]);
+    child.kill("SIGINT");
+    expect(await closed).toBe(130);
+    expect(stderr).toMatch(/^ocikit: interrupted; removed 1 unfinished file$/m);
+    expect(await readdir(join(dir, "out"))).toEqual([]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

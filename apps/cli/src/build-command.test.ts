@@ -110,14 +110,14 @@ describe("ocikit build --dry-run", () => {
   });
 
   it("dry-runs the bundled 2017 example unchanged: 5 onboot, 6 services, 2 files, 2 outputs", async () => {
-    const r = await run(["build", "--dry-run", "examples/docker-sshd.yml"], { cwd: repoRoot });
-    const text = await readFile(join(repoRoot, "examples/docker-sshd.yml"), "utf8");
-    const { config } = loadConfig([{ path: "examples/docker-sshd.yml", text }]);
+    const r = await run(["build", "--dry-run", "examples/docker-sshd-2017.yml"], { cwd: repoRoot });
+    const text = await readFile(join(repoRoot, "examples/docker-sshd-2017.yml"), "utf8");
+    const { config } = loadConfig([{ path: "examples/docker-sshd-2017.yml", text }]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(renderConfigYaml(config));
     expect([config.onboot.length, config.services.length, config.files.length]).toEqual([5, 6, 2]);
     expect(r.stdout).toContain("outputs:\n  - format: kernel+initrd\n  - format: iso-bios\n");
-    expect(r.stderr).toMatch(/^examples\/docker-sshd\.yml:\d+:\d+: warning: trust: is ignored/m);
+    expect(r.stderr).toMatch(/^examples\/docker-sshd-2017\.yml:\d+:\d+: warning: trust: is ignored/m);
   });
 });
 
@@ -163,6 +163,17 @@ describe("ocikit build errors", () => {
     const r = await run(["build", "--dry-run", "--format", "kernel+initrd,floppy", "base.yml"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown output format "floppy"');
+  });
+
+  it("refuses a format it cannot write yet, and -o with two formats, before pulling anything (exit 2)", async () => {
+    const iso = await run(["--cache", "cache", "build", "-f", "iso-bios", "base.yml"]);
+    expect(iso.code).toBe(2);
+    expect(iso.stderr).toBe(
+      'output format "iso-bios" is not yet supported by ocikit; this version writes kernel+initrd, tar, tar-kernel-initrd, docker\n',
+    );
+    const two = await run(["--cache", "cache", "build", "-f", "tar,docker", "-o", "x.tar", "base.yml"]);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain("-o writes one tar or docker output");
   });
 
   it("checks the files before building, and fails naming an image it cannot find (exit 1)", async () => {

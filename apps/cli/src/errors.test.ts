@@ -8,7 +8,12 @@ describe("exitCodeOf", () => {
     ["CLI_READ_FAILED", 2],
     ["SPEC_INVALID", 2],
     ["SPEC_TEMPLATE_UNSUPPORTED", 2],
-    ["CLI_NOT_SUPPORTED", 1],
+    ["BUILD_UNSUPPORTED_FORMAT", 2],
+    ["BUILD_BAD_OPTIONS", 2],
+    ["BUILD_NO_KERNEL", 2],
+    ["BUILD_FILE_SOURCE", 2],
+    ["BUILD_KERNEL_NOT_FOUND", 1],
+    ["BUILD_OUTPUT", 1],
     ["OCI_DIGEST_MISMATCH", 1],
   ])("%s exits %i", (code, want) => {
     expect(exitCodeOf(new OcikitError(code, "x"))).toBe(want);

@@ -10,8 +10,6 @@ export type CliErrorCode =
   | "CLI_USAGE"
   /** A configuration file (or standard input) could not be read. */
   | "CLI_READ_FAILED"
-  /** The command asks for something ocikit cannot do yet (e.g. `build` without `--dry-run`). */
-  | "CLI_NOT_SUPPORTED"
   /** An output file could not be written (`cache export -o FILE`). */
   | "CLI_WRITE_FAILED";
 
@@ -23,9 +21,17 @@ export class CliError extends OcikitError {
   }
 }
 
-const USER_ERROR_CODES: ReadonlySet<string> = new Set<CliErrorCode>(["CLI_USAGE", "CLI_READ_FAILED"]);
+/** Codes whose fix is in the user's input: the command line, a YAML file or a file it names. */
+const USER_ERROR_CODES: ReadonlySet<string> = new Set<string>([
+  "CLI_USAGE",
+  "CLI_READ_FAILED",
+  "BUILD_UNSUPPORTED_FORMAT",
+  "BUILD_BAD_OPTIONS",
+  "BUILD_NO_KERNEL",
+  "BUILD_FILE_SOURCE",
+]);
 
-/** 2 when the user must fix their input (CLI usage, unreadable file, any `SPEC_*` code), else 1. */
+/** 2 when the user must fix their input (CLI usage, unreadable file, a build option, any `SPEC_*` code), else 1. */
 export function exitCodeOf(error: OcikitError): ExitCode {
   if (USER_ERROR_CODES.has(error.code) || error.code.startsWith("SPEC_")) return EXIT_CODES.usage;
   return EXIT_CODES.failure;

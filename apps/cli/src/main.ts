@@ -22,7 +22,7 @@ import { registerVersionCommand, versionLine } from "./version-command.js";
  * Never throws: failures are printed to `io.stderr` and returned as the exit code.
  * @example
  * ```ts
- * const code = await main(["build", "--dry-run", "examples/docker-sshd.yml"], {
+ * const code = await main(["build", "--dry-run", "examples/docker-sshd-2017.yml"], {
  *   stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(),
  * });
  * ```

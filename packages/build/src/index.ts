@@ -13,6 +13,7 @@
  * });
  * ```
  */
+export { removeUnfinishedFilesSync } from "./atomic-file.js";
 export { type BuildOptions, type BuildResult, build, SUPPORTED_FORMATS } from "./build.js";
 export { CREATED_MTIME } from "./constants.js";
 export { BuildError, type BuildErrorCode } from "./errors.js";

@@ -10,7 +10,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { FsEntry } from "@ocikit/fs";
 import { gzipMember, writeNewc } from "@ocikit/initrd";
-import { writeTemp } from "./atomic-file.js";
+import { discardTemp, writeTemp } from "./atomic-file.js";
 import type { PlannedSection } from "./plan.js";
 import type { SectionCache } from "./section-cache.js";
 
@@ -61,10 +61,20 @@ export async function buildInitrdSection(
   };
   const source = isKernel ? withoutBootFiles(section.entries(), scratch, boot) : section.entries();
   const cpio = writeNewc(counted(source));
-  const temp = await writeTemp(scratch, section.key, compressed ? gzipMember(cpio) : cpio);
-  const stored = await cache.store(temp, section.key, "cpio", compressed);
-  const kernel = boot.kernel ? await cache.store(boot.kernel, section.key, "kernel", false) : undefined;
-  const ucode = boot.ucode ? await cache.store(boot.ucode, section.key, "ucode", false) : undefined;
+  let temp: string | undefined;
+  let stored: string;
+  let kernel: string | undefined;
+  let ucode: string | undefined;
+  try {
+    temp = await writeTemp(scratch, section.key, compressed ? gzipMember(cpio) : cpio);
+    // The cpio member goes last: its presence is what marks the section as built.
+    if (boot.kernel) kernel = await cache.store(boot.kernel, section.key, "kernel", false);
+    if (boot.ucode) ucode = await cache.store(boot.ucode, section.key, "ucode", false);
+    stored = await cache.store(temp, section.key, "cpio", compressed);
+  } catch (error) {
+    for (const path of [temp, boot.kernel, boot.ucode]) if (path) await discardTemp(path);
+    throw error;
+  }
   return {
     section,
     cpio: stored,

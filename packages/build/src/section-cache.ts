@@ -7,6 +7,7 @@
  */
 import { access, mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { settleTemp } from "./atomic-file.js";
 
 export type SectionPart = "cpio" | "kernel" | "ucode";
 
@@ -25,7 +26,10 @@ export class SectionCache {
     return join(this.dir, `${key}${SUFFIX[part]}${part === "cpio" && compressed ? ".gz" : ""}`);
   }
 
-  /** Whether the section's cpio member is there. */
+  /**
+   * Whether the section's cpio member is there. It is stored last, after the kernel section's
+   * `.kernel` and `.ucode`, so its presence means the section is complete.
+   */
   async has(key: string, compressed: boolean): Promise<boolean> {
     try {
       await access(this.path(key, "cpio", compressed));
@@ -41,6 +45,7 @@ export class SectionCache {
     await mkdir(this.dir, { recursive: true });
     const path = this.path(key, part, compressed);
     await rename(temp, path);
+    settleTemp(temp);
     return path;
   }
 

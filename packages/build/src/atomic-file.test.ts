@@ -1,0 +1,93 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  discardTemp,
+  removeUnfinishedFilesSync,
+  settleTemp,
+  writeFileAtomic,
+  writeTemp,
+} from "./atomic-file.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "ocikit-atomic-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Yields one chunk, then waits until `release` is called, then fails or ends. */
+function stalled(): { chunks: AsyncIterable<Uint8Array>; release: (fail: boolean) => void } {
+  let release: (fail: boolean) => void = () => undefined;
+  const gate = new Promise<boolean>((resolve) => {
+    release = resolve;
+  });
+  return {
+    chunks: (async function* () {
+      yield new TextEncoder().encode("half");
+      if (await gate) throw new Error("source failed");
+    })(),
+    release: (fail) => release(fail),
+  };
+}
+
+async function waitForFiles(n: number): Promise<string[]> {
+  for (let i = 0; i < 200; i++) {
+    const names = await readdir(dir);
+    if (names.length >= n) return names;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`no ${n} files in ${dir}`);
+}
+
+describe("writeFileAtomic", () => {
+  it("writes under a temporary name, then renames; the final name never holds a partial file", async () => {
+    const { chunks, release } = stalled();
+    const writing = writeFileAtomic(join(dir, "out.img"), chunks);
+    const [temp] = await waitForFiles(1);
+    expect(temp).toMatch(/^\.out\.img\.\d+-[0-9a-f]{8}\.tmp$/);
+    release(false);
+    expect(await writing).toBe(4);
+    expect(await readdir(dir)).toEqual(["out.img"]);
+    expect(await readFile(join(dir, "out.img"), "utf8")).toBe("half");
+  });
+
+  it("removes the temporary file when the source fails", async () => {
+    const { chunks, release } = stalled();
+    const writing = writeFileAtomic(join(dir, "out.img"), chunks);
+    await waitForFiles(1);
+    release(true);
+    await expect(writing).rejects.toThrow("source failed");
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe("removeUnfinishedFilesSync", () => {
+  it("removes the outputs and temporary files being written, and only those", async () => {
+    const done = await writeTemp(dir, "done", [new Uint8Array([1])]);
+    settleTemp(done); // as if renamed into the section cache
+    const output = stalled();
+    const section = stalled();
+    const writingOutput = writeFileAtomic(join(dir, "out.img"), output.chunks);
+    const writingSection = writeTemp(dir, "section", section.chunks);
+    await waitForFiles(3);
+
+    const removed = removeUnfinishedFilesSync();
+    expect(removed).toHaveLength(2);
+    expect(await readdir(dir)).toEqual([done.slice(dir.length + 1)]);
+    expect(removeUnfinishedFilesSync()).toEqual([]);
+    output.release(true);
+    section.release(true);
+    await expect(writingOutput).rejects.toThrow();
+    await expect(writingSection).rejects.toThrow();
+  });
+
+  it("forgets a temporary file that was discarded", async () => {
+    const temp = await writeTemp(dir, "x", [new Uint8Array([1])]);
+    await discardTemp(temp);
+    expect(await readdir(dir)).toEqual([]);
+    expect(removeUnfinishedFilesSync()).toEqual([]);
+  });
+});
