@@ -176,6 +176,16 @@ describe("ocikit build errors", () => {
     expect(two.stderr).toContain("-o writes one tar or docker output");
   });
 
+  it("fails with the output's name when it cannot be written (exit 1, no stack)", async () => {
+    const r = await run(["--cache", "cache", "build", "-f", "tar", "--dir", "/proc/ocikit-nope", "-"], {
+      stdin: "files:\n  - path: etc/x\n    contents: x\n",
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      "cannot write /proc/ocikit-nope/moby.tar: the directory cannot be created there (ENOENT)\n",
+    );
+  });
+
   it("checks the files before building, and fails naming an image it cannot find (exit 1)", async () => {
     const invalid = await run(["build", "bad.yml"]);
     expect(invalid.code).toBe(2);

@@ -38,7 +38,7 @@ export function createBuildProgress(sink: TextSink, mode: ProgressMode): BuildPr
         case "section":
           endPulls();
           sink.write(
-            `section ${event.name}: ${event.cached ? "cached" : `built, ${event.entries} entries`}, ${formatBytes(event.sizeBytes)}, ${ms(event.ms)}\n`,
+            `section ${event.name}: ${event.cached ? "cached" : `built, ${event.entries} ${event.entries === 1 ? "entry" : "entries"}`}, ${formatBytes(event.sizeBytes)}, ${ms(event.ms)}\n`,
           );
           return;
         case "output":

@@ -88,4 +88,24 @@ describe("ocikit", () => {
     expect(base.stderrText()).toMatch(/^ocikit: unexpected error; this is a bug in ocikit, please report it/);
     expect(base.stderrText()).toMatch(/TypeError: stdout is on fire\n\s+at /);
   });
+
+  it("a refusal of the host (a full disk, a permission) is reported without a stack and exits 1", async () => {
+    const base = createMemoryIo({ cwd: tmpdir() });
+    const io: CliIo = {
+      ...base,
+      stdout: {
+        write: () => {
+          throw Object.assign(new Error("ENOSPC: no space left on device, write"), {
+            code: "ENOSPC",
+            syscall: "write",
+            path: "/full/schema.json",
+          });
+        },
+      },
+    };
+    expect(await main(["schema"], io)).toBe(1);
+    expect(base.stderrText()).toBe(
+      "ocikit: /full/schema.json: no space left on the device (ENOSPC, write); check the permissions and free space of the cache (--cache) and output directories\n",
+    );
+  });
 });

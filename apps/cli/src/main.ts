@@ -71,10 +71,38 @@ function reportError(error: unknown, io: CliIo): ExitCode {
     io.stderr.write(`${error.message}\n`);
     return exitCodeOf(error);
   }
+  const host = hostFsError(error);
+  if (host) {
+    io.stderr.write(`ocikit: ${host}\n`);
+    return EXIT_CODES.failure;
+  }
   const detail = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
   io.stderr.write(
     "ocikit: unexpected error; this is a bug in ocikit, please report it with the command you ran and the text below\n" +
       `${detail}\n`,
   );
   return EXIT_CODES.bug;
+}
+
+const HOST_REASONS: Readonly<Record<string, string>> = {
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "the file system is read-only",
+  EMFILE: "too many open files",
+};
+
+/**
+ * A host filesystem refusal that no package turned into an OcikitError (an unreadable cache
+ * directory, a full disk): the machine's state, not a bug, so no stack trace. Only these codes: an
+ * ENOENT or EISDIR from deep inside is more likely a bug and keeps the report.
+ */
+function hostFsError(error: unknown): string | undefined {
+  const e = error as NodeJS.ErrnoException;
+  if (!(error instanceof Error) || typeof e.code !== "string" || typeof e.syscall !== "string")
+    return undefined;
+  const reason = HOST_REASONS[e.code];
+  if (!reason) return undefined;
+  return `${e.path ? `${e.path}: ` : ""}${reason} (${e.code}, ${e.syscall}); check the permissions and free space of the cache (--cache) and output directories`;
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -64,6 +64,30 @@ describe("writeFileAtomic", () => {
   });
 });
 
+describe("output errors", () => {
+  it("names the output and the reason when the host refuses, and leaves nothing", async () => {
+    await writeFile(join(dir, "file"), "");
+    await expect(writeFileAtomic(join(dir, "file", "out.img"), [new Uint8Array(1)])).rejects.toMatchObject({
+      code: "BUILD_OUTPUT",
+      message: `cannot write ${join(dir, "file", "out.img")}: a parent is not a directory (ENOTDIR)`,
+    });
+    await expect(writeFileAtomic("/proc/ocikit-nope/out.img", [new Uint8Array(1)])).rejects.toMatchObject({
+      code: "BUILD_OUTPUT",
+      message: "cannot write /proc/ocikit-nope/out.img: the directory cannot be created there (ENOENT)",
+    });
+    expect(await readdir(dir)).toEqual(["file"]);
+    expect(removeUnfinishedFilesSync()).toEqual([]);
+  });
+
+  it("lets the source's own error through", async () => {
+    const { chunks, release } = stalled();
+    const writing = writeFileAtomic(join(dir, "out.img"), chunks);
+    await waitForFiles(1);
+    release(true);
+    await expect(writing).rejects.toThrow(/^source failed$/);
+  });
+});
+
 describe("removeUnfinishedFilesSync", () => {
   it("removes the outputs and temporary files being written, and only those", async () => {
     const done = await writeTemp(dir, "done", [new Uint8Array([1])]);
@@ -80,8 +104,8 @@ describe("removeUnfinishedFilesSync", () => {
     expect(removeUnfinishedFilesSync()).toEqual([]);
     output.release(true);
     section.release(true);
-    await expect(writingOutput).rejects.toThrow();
-    await expect(writingSection).rejects.toThrow();
+    const settled = await Promise.allSettled([writingOutput, writingSection]);
+    expect(settled.map((r) => r.status)).toEqual(["rejected", "rejected"]);
   });
 
   it("forgets a temporary file that was discarded", async () => {

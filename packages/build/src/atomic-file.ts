@@ -7,10 +7,12 @@
  */
 import { randomBytes } from "node:crypto";
 import { createWriteStream, rmSync } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { ensureDir } from "@ocikit/fs";
+import { BuildError } from "./errors.js";
 
 const unfinished = new Set<string>();
 
@@ -36,15 +38,13 @@ export async function writeFileAtomic(
   path: string,
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
 ): Promise<number> {
-  await mkdir(dirname(path), { recursive: true });
   const temp = tempPathFor(path);
-  unfinished.add(temp);
+  await streamInto(temp, path, chunks);
   try {
-    await pipeline(Readable.from(chunks, { objectMode: false }), createWriteStream(temp));
     await rename(temp, path);
   } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw outputError(error, path);
   } finally {
     unfinished.delete(temp);
   }
@@ -57,17 +57,62 @@ export async function writeTemp(
   name: string,
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
 ): Promise<string> {
-  await mkdir(dir, { recursive: true });
   const temp = join(dir, `.${name}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
-  unfinished.add(temp);
+  await streamInto(temp, temp, chunks);
+  return temp;
+}
+
+/**
+ * Writes `chunks` to `temp` (tracked as unfinished until settled); on failure removes it. Errors of
+ * the host filesystem become BUILD_OUTPUT naming `shownAs`; errors of the source pass through.
+ */
+async function streamInto(
+  temp: string,
+  shownAs: string,
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): Promise<void> {
   try {
-    await pipeline(Readable.from(chunks, { objectMode: false }), createWriteStream(temp));
+    await ensureDir(dirname(temp));
+  } catch (error) {
+    throw outputError(error, shownAs);
+  }
+  unfinished.add(temp);
+  let sourceError: unknown;
+  const source = async function* () {
+    try {
+      yield* chunks;
+    } catch (error) {
+      sourceError = error;
+      throw error;
+    }
+  };
+  try {
+    await pipeline(Readable.from(source(), { objectMode: false }), createWriteStream(temp));
   } catch (error) {
     unfinished.delete(temp);
-    await rm(temp, { force: true });
-    throw error;
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw error === sourceError ? error : outputError(error, shownAs);
   }
-  return temp;
+}
+
+const REASONS: Readonly<Record<string, string>> = {
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "the file system is read-only",
+  ENOENT: "the directory cannot be created there",
+  ENOTDIR: "a parent is not a directory",
+  EISDIR: "it is a directory",
+};
+
+/** A host filesystem error while writing `path`, as a BuildError the user can act on. */
+function outputError(error: unknown, path: string): BuildError {
+  const code = (error as NodeJS.ErrnoException).code ?? "";
+  const reason = REASONS[code] ?? (error as Error).message;
+  return new BuildError("BUILD_OUTPUT", `cannot write ${path}: ${reason}${code ? ` (${code})` : ""}`, {
+    cause: error,
+  });
 }
 
 /** A temporary file from {@link writeTemp} was renamed to its final name: stop tracking it. */

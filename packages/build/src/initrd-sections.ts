@@ -6,9 +6,9 @@
  * `boot/…` entry is dropped, and the `boot` directory entry itself stays, as in LinuxKit.
  */
 import { createReadStream } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { FsEntry } from "@ocikit/fs";
+import { ensureDir } from "@ocikit/fs";
 import { gzipMember, writeNewc } from "@ocikit/initrd";
 import { discardTemp, writeTemp } from "./atomic-file.js";
 import type { PlannedSection } from "./plan.js";
@@ -50,7 +50,7 @@ export async function buildInitrdSection(
     };
   }
   const scratch = join(cache.dir, "tmp");
-  await mkdir(scratch, { recursive: true });
+  await ensureDir(scratch);
   const boot: { kernel?: string; ucode?: string } = {};
   let entries = 0;
   const counted = async function* (source: AsyncIterable<FsEntry>): AsyncIterable<FsEntry> {

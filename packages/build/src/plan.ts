@@ -7,6 +7,7 @@
  * the section cache uses.
  */
 import { createHash } from "node:crypto";
+import { assert } from "@ocikit/errors";
 import type { FsEntry } from "@ocikit/fs";
 import type { OciLayoutStore, RawImage } from "@ocikit/oci";
 import { flattenImage } from "@ocikit/oci";
@@ -58,7 +59,7 @@ export async function planBuild(loaded: LoadedConfig, options: PlanOptions): Pro
   const { config } = loaded;
   const image = (ref: string): RawImage => {
     const found = options.images.get(ref);
-    if (!found) throw new Error(`internal: image ${ref} was not resolved`);
+    assert(found, `planBuild: image ${ref} was not resolved`);
     return found;
   };
   const sections: PlannedSection[] = [];

@@ -5,8 +5,9 @@
  * the kernel unpacks concatenated archives — so an edit rebuilds only the sections it changes.
  * Files are renamed into place whole; a key names its bytes, so concurrent builds may race harmlessly.
  */
-import { access, mkdir, rename, rm } from "node:fs/promises";
+import { access, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { ensureDir } from "@ocikit/fs";
 import { settleTemp } from "./atomic-file.js";
 
 export type SectionPart = "cpio" | "kernel" | "ucode";
@@ -42,7 +43,7 @@ export class SectionCache {
 
   /** Moves a finished temporary file into the cache under its name. */
   async store(temp: string, key: string, part: SectionPart, compressed: boolean): Promise<string> {
-    await mkdir(this.dir, { recursive: true });
+    await ensureDir(this.dir);
     const path = this.path(key, part, compressed);
     await rename(temp, path);
     settleTemp(temp);

@@ -19,3 +19,4 @@ export {
   type FsHeader,
   headerOf,
 } from "./fs-entry.js";
+export { ensureDir } from "./host-dirs.js";

@@ -3,8 +3,9 @@
  * images with reference counting — a blob goes only when no remaining image reaches it (LinuxKit's
  * `cache rm` deletes shared blobs too, linuxkit-reference.md Appendix A.18).
  */
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { ensureDir } from "@ocikit/fs";
 import type { Digest } from "./digest.js";
 import { OciError } from "./errors.js";
 import type { NamedDescriptor, OciLayoutStore } from "./layout-store.js";
@@ -130,7 +131,7 @@ export async function cleanCache(store: OciLayoutStore): Promise<void> {
     const blobs = join(store.dir, "blobs");
     for (const alg of await readdir(blobs).catch(() => [] as string[]))
       await rm(join(blobs, alg), { recursive: true, force: true });
-    await mkdir(join(blobs, "sha256"), { recursive: true });
+    await ensureDir(join(blobs, "sha256"));
     await rm(join(store.dir, "ingest"), { recursive: true, force: true });
   });
 }

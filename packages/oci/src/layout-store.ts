@@ -11,8 +11,9 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { type FileHandle, mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import { type FileHandle, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { ensureDir } from "@ocikit/fs";
 import { type Digest, type ExpectedBlob, sha256Digest, splitDigest, verifyBlob } from "./digest.js";
 import { OciError } from "./errors.js";
 import { withFileLock } from "./file-lock.js";
@@ -74,7 +75,7 @@ export class OciLayoutStore implements BlobSource {
     if (text === undefined) {
       if (!options.create)
         throw new OciError("OCI_NOT_CACHED", `${dir}: not an OCI image layout (no oci-layout file)`);
-      await mkdir(join(dir, "blobs", "sha256"), { recursive: true });
+      await ensureDir(join(dir, "blobs", "sha256"));
       await writeFileAtomic(layoutFile, `${JSON.stringify({ imageLayoutVersion: "1.0.0" })}\n`);
       await store.updateIndex((index) => index);
       return store;
@@ -171,7 +172,7 @@ export class OciLayoutStore implements BlobSource {
         onProgress?.(done, blob.size);
       },
     );
-    await mkdir(join(final, ".."), { recursive: true });
+    await ensureDir(join(final, ".."));
     await rename(temp, final);
     await syncDirectory(join(final, ".."));
   }
@@ -243,7 +244,7 @@ export class OciLayoutStore implements BlobSource {
           return;
         }
         const final = this.blobPath(digest);
-        await mkdir(join(final, ".."), { recursive: true });
+        await ensureDir(join(final, ".."));
         await rename(temp, final);
         await syncDirectory(join(final, ".."));
       },
@@ -257,7 +258,7 @@ export class OciLayoutStore implements BlobSource {
 
   async #ingestPath(label: string): Promise<string> {
     const ingest = join(this.dir, "ingest");
-    await mkdir(ingest, { recursive: true });
+    await ensureDir(ingest);
     return join(ingest, `${label}-${process.pid}-${randomBytes(6).toString("hex")}`);
   }
 
