@@ -10,6 +10,7 @@
  * );
  * ```
  */
+export { ChunkReader } from "./chunk-reader.js";
 export { baseName, isWithin, joinEntryPath, normalizeEntryPath, parentPath } from "./entry-path.js";
 export {
   emptyBody,

@@ -1,6 +1,6 @@
 import { deflateRawSync, gzipSync } from "node:zlib";
+import { ChunkReader } from "@ocikit/fs";
 import { describe, expect, it } from "vitest";
-import { ChunkReader } from "./chunk-reader.js";
 import { inflateGzipMember } from "./gzip-member.js";
 import { chunked, collect, rejection, utf8 } from "./test-support/streams.js";
 

@@ -8,7 +8,7 @@
  * back to the reader. The CRC-32 and length trailer are verified.
  */
 import { crc32, createInflateRaw, type InflateRaw } from "node:zlib";
-import type { ChunkReader } from "./chunk-reader.js";
+import type { ChunkReader } from "@ocikit/fs";
 import { InitrdError } from "./errors.js";
 
 const INPUT_CHUNK = 64 * 1024;

@@ -6,7 +6,7 @@
  * gzip is read; the kernel's other formats (xz, zstd, bzip2, lzma, lz4, lzo) are recognised and
  * refused with a clear error.
  */
-import { ChunkReader } from "./chunk-reader.js";
+import { ChunkReader } from "@ocikit/fs";
 import type { InitrdCompression } from "./compress.js";
 import { InitrdError } from "./errors.js";
 import { inflateGzipMember } from "./gzip-member.js";

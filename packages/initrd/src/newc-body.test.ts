@@ -1,5 +1,5 @@
+import { ChunkReader } from "@ocikit/fs";
 import { describe, expect, it } from "vitest";
-import { ChunkReader } from "./chunk-reader.js";
 import { MemberBody, type NewcMember } from "./newc-body.js";
 import { byteSum } from "./test-support/newc-bytes.js";
 import { chunked, collect, rejection, utf8 } from "./test-support/streams.js";

@@ -4,7 +4,7 @@
  * checksum verified either way (as the kernel does for regular files: the byte sum, mod 2^32).
  */
 import { assert } from "@ocikit/errors";
-import type { ChunkReader } from "./chunk-reader.js";
+import type { ChunkReader } from "@ocikit/fs";
 import { InitrdError } from "./errors.js";
 import { CRC_MAGIC, pad4 } from "./newc-header.js";
 import type { NewcEntry } from "./newc-reader.js";

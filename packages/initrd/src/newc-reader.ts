@@ -16,8 +16,7 @@
  * `TRAILER!!!`; names over 4096 bytes, symlink targets over 4096 bytes, sockets, and non-files that
  * carry data are errors. Names are decoded as UTF-8 (invalid bytes become U+FFFD).
  */
-import { type FsEntry, type FsEntryType, normalizeEntryPath } from "@ocikit/fs";
-import { ChunkReader } from "./chunk-reader.js";
+import { ChunkReader, type FsEntry, type FsEntryType, normalizeEntryPath } from "@ocikit/fs";
 import { InitrdError } from "./errors.js";
 import { MemberBody, type NewcMember, skipExact, truncated } from "./newc-body.js";
 import {

@@ -13,8 +13,7 @@
  * at a header boundary without the marker is accepted, as Go's archive/tar and GNU tar do.
  */
 import { assert } from "@ocikit/errors";
-import { emptyBody, type FsEntry } from "@ocikit/fs";
-import { ChunkReader } from "./chunk-reader.js";
+import { ChunkReader, emptyBody, type FsEntry } from "@ocikit/fs";
 import { OciError } from "./errors.js";
 import { resolveTarHeader, type TarExtensions } from "./tar-entry-header.js";
 import { BLOCK_SIZE, decodeTarHeader, isZeroBlock, type RawTarHeader } from "./tar-header.js";
