@@ -6,42 +6,12 @@
  *   into a tmpfs directory.
  * Wall time (median of runs) and peak resident memory of the process doing the work.
  */
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { buildLargeImage, copyLayoutToRegistry, startRegistry } from "@ocikit/test-registry";
 import { ms } from "./measure.js";
-
-const run = promisify(execFile);
-const here = import.meta.dirname;
-
-interface Sample {
-  readonly ms: number;
-  readonly maxRssKiB: number;
-}
-
-/** Runs `argv` under max-rss.py; returns wall time and peak RSS. */
-async function sample(argv: readonly string[], env?: NodeJS.ProcessEnv): Promise<Sample> {
-  const start = process.hrtime.bigint();
-  const { stderr } = await run("python3", [join(here, "max-rss.py"), ...argv], {
-    env: env ?? process.env,
-    maxBuffer: 64 << 20,
-  });
-  const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
-  const last = stderr.trim().split("\n").pop() ?? "{}";
-  return { ms: elapsed, maxRssKiB: (JSON.parse(last) as { maxRssKiB: number }).maxRssKiB };
-}
-
-function median(samples: readonly Sample[]): Sample {
-  const sorted = [...samples].sort((a, b) => a.ms - b.ms);
-  const mid = sorted[Math.floor(sorted.length / 2)] as Sample;
-  return { ms: mid.ms, maxRssKiB: Math.max(...samples.map((s) => s.maxRssKiB)) };
-}
-
-const node = (script: string, ...args: string[]): string[] => [process.execPath, join(here, script), ...args];
-const mib = (kib: number): string => `${(kib / 1024).toFixed(0)} MiB`;
+import { medianSample, mib, nodeWorker, type Sample, sampleProcess } from "./process-sample.js";
 
 export async function runOciBench(runs = 3): Promise<string> {
   const large = await buildLargeImage();
@@ -55,9 +25,9 @@ export async function runOciBench(runs = 3): Promise<string> {
     for (let i = 0; i < runs; i++) {
       const a = join(scratch, `ocikit-${i}`);
       const b = join(scratch, `skopeo-${i}`);
-      ours.push(await sample(node("oci-pull-worker.mjs", a, reference)));
+      ours.push(await sampleProcess(nodeWorker("oci-pull-worker.mjs", a, reference)));
       theirs.push(
-        await sample([
+        await sampleProcess([
           "skopeo",
           "copy",
           "--quiet",
@@ -76,10 +46,10 @@ export async function runOciBench(runs = 3): Promise<string> {
       join(large.layoutDir, "blobs", "sha256", l.digest.slice(7)),
     );
     for (let i = 0; i < runs; i++) {
-      flat.push(await sample(node("oci-flatten-worker.mjs", cache, reference)));
+      flat.push(await sampleProcess(nodeWorker("oci-flatten-worker.mjs", cache, reference)));
       const dir = join(shm, `x-${i}`);
       untar.push(
-        await sample([
+        await sampleProcess([
           "sh",
           "-c",
           `mkdir -p ${dir} && for l in ${layers.join(" ")}; do tar -xzf "$l" -C ${dir} || exit 1; done`,
@@ -87,10 +57,10 @@ export async function runOciBench(runs = 3): Promise<string> {
       );
       await rm(dir, { recursive: true, force: true });
     }
-    const p = median(ours);
-    const s = median(theirs);
-    const f = median(flat);
-    const t = median(untar);
+    const p = medianSample(ours);
+    const s = medianSample(theirs);
+    const f = medianSample(flat);
+    const t = medianSample(untar);
     return [
       `oci: pull ${(large.sizeBytes / 1e6).toFixed(0)} MB of layers (${(large.image.manifests[0]?.layers ?? []).length} layers, ${(large.uncompressedBytes / 1e6).toFixed(0)} MB unpacked) from a local registry into an empty cache`,
       `  ocikit                   median ${ms(p.ms)}  peak RSS ${mib(p.maxRssKiB)}`,

@@ -1,0 +1,64 @@
+/**
+ * Timing a whole program, as a user sees it: each run is a child process under max-rss.py, which
+ * reports the peak resident memory of its largest process; wall time is measured around it. The same
+ * yardstick for ocikit (Node's start-up included) and for the tools it is compared with.
+ */
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const here = import.meta.dirname;
+
+/** One run of a program. */
+export interface Sample {
+  readonly ms: number;
+  readonly maxRssKiB: number;
+}
+
+/** One run, with what the program printed (max-rss.py's report removed from stderr). */
+export interface ProcessSample extends Sample {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `argv` under max-rss.py; returns wall time, peak RSS and the output.
+ * @throws {Error} when the program exits non-zero (execFile's error, with its output)
+ */
+export async function sampleProcess(
+  argv: readonly string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<ProcessSample> {
+  const start = process.hrtime.bigint();
+  const { stdout, stderr } = await run("python3", [join(here, "max-rss.py"), ...argv], {
+    env: env ?? process.env,
+    maxBuffer: 64 << 20,
+  });
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+  const lines = stderr.trimEnd().split("\n");
+  const last = lines.pop() ?? "{}";
+  return {
+    ms: elapsed,
+    maxRssKiB: (JSON.parse(last) as { maxRssKiB: number }).maxRssKiB,
+    stdout,
+    stderr: lines.join("\n"),
+  };
+}
+
+/** The median run by wall time, with the largest peak RSS of all runs. */
+export function medianSample(samples: readonly Sample[]): Sample {
+  const sorted = [...samples].sort((a, b) => a.ms - b.ms);
+  const mid = sorted[Math.floor(sorted.length / 2)] as Sample;
+  return { ms: mid.ms, maxRssKiB: Math.max(...samples.map((s) => s.maxRssKiB)) };
+}
+
+/** `node SCRIPT ARGS…` for a worker beside this file. */
+export function nodeWorker(script: string, ...args: string[]): string[] {
+  return [process.execPath, join(here, script), ...args];
+}
+
+/** `123 MiB`. */
+export function mib(kib: number): string {
+  return `${(kib / 1024).toFixed(0)} MiB`;
+}
