@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  concatFilesAtomic,
   discardTemp,
   removeUnfinishedFilesSync,
   settleTemp,
@@ -61,6 +62,37 @@ describe("writeFileAtomic", () => {
     release(true);
     await expect(writing).rejects.toThrow("source failed");
     expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe("concatFilesAtomic", () => {
+  it("writes the files one after the other, larger than its buffer too", async () => {
+    const big = Buffer.alloc(5 << 20, 7);
+    await writeFile(join(dir, "a"), "first|");
+    await writeFile(join(dir, "b"), big);
+    await writeFile(join(dir, "c"), "|last");
+    expect(
+      await concatFilesAtomic(join(dir, "out", "all"), [join(dir, "a"), join(dir, "b"), join(dir, "c")]),
+    ).toBe(6 + big.length + 5);
+    const written = await readFile(join(dir, "out", "all"));
+    // Buffer.equals: a deep toEqual of 5 MiB takes vitest seconds.
+    expect(written.equals(Buffer.concat([Buffer.from("first|"), big, Buffer.from("|last")]))).toBe(true);
+    expect(await concatFilesAtomic(join(dir, "one"), [join(dir, "c")])).toBe(5);
+    expect(await concatFilesAtomic(join(dir, "none"), [])).toBe(0);
+  });
+
+  it("passes a missing source's error through and leaves nothing; a refused output is BUILD_OUTPUT", async () => {
+    await writeFile(join(dir, "a"), "a");
+    await expect(
+      concatFilesAtomic(join(dir, "all"), [join(dir, "a"), join(dir, "gone")]),
+    ).rejects.toMatchObject({
+      code: "ENOENT",
+      path: join(dir, "gone"),
+    });
+    await expect(concatFilesAtomic("/proc/ocikit-nope/all", [join(dir, "a")])).rejects.toMatchObject({
+      code: "BUILD_OUTPUT",
+    });
+    expect(await readdir(dir)).toEqual(["a"]);
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createWriteStream, rmSync } from "node:fs";
-import { rename, rm, stat } from "node:fs/promises";
+import { copyFile, open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -44,6 +44,56 @@ export async function writeFileAtomic(
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
+    throw outputError(error, path);
+  } finally {
+    unfinished.delete(temp);
+  }
+  return (await stat(path)).size;
+}
+
+/**
+ * Writes the concatenation of `sources` (files) to `path` atomically; returns the size written. The
+ * first file is copied by the kernel (`copyFile`: copy_file_range or reflink), the rest appended
+ * through one 4 MiB buffer: an initrd of cached members is written at close to `cat`'s speed.
+ */
+export async function concatFilesAtomic(path: string, sources: readonly string[]): Promise<number> {
+  try {
+    await ensureDir(dirname(path));
+  } catch (error) {
+    throw outputError(error, path);
+  }
+  const temp = tempPathFor(path);
+  unfinished.add(temp);
+  try {
+    const [first, ...rest] = sources;
+    if (first === undefined) await (await open(temp, "w")).close();
+    else await copyFile(first, temp);
+    if (rest.length > 0) {
+      const out = await open(temp, "a");
+      try {
+        const buffer = Buffer.allocUnsafe(4 << 20);
+        for (const source of rest) {
+          const input = await open(source, "r");
+          try {
+            for (;;) {
+              const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
+              if (bytesRead === 0) break;
+              await out.write(buffer, 0, bytesRead);
+            }
+          } finally {
+            await input.close();
+          }
+        }
+      } finally {
+        await out.close();
+      }
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    const source = (error as NodeJS.ErrnoException).path;
+    // A missing or unreadable source (a section cache file) is not the output's fault.
+    if (source !== undefined && source !== temp && source !== path && sources.includes(source)) throw error;
     throw outputError(error, path);
   } finally {
     unfinished.delete(temp);

@@ -21,7 +21,7 @@ import {
   writeTar,
 } from "@ocikit/oci";
 import type { LoadedConfig, OutputFormat } from "@ocikit/spec";
-import { writeFileAtomic } from "./atomic-file.js";
+import { concatFilesAtomic, writeFileAtomic } from "./atomic-file.js";
 import { CREATED_MTIME } from "./constants.js";
 import { BuildError } from "./errors.js";
 import type { BuildEvent } from "./events.js";
@@ -118,20 +118,12 @@ export async function build(loaded: LoadedConfig, options: BuildOptions): Promis
     if (format === "kernel+initrd") {
       const parts = await initrdParts();
       if (!parts.kernel) throw noKernel();
-      out(
-        format,
-        `${base}-kernel`,
-        await writeFileAtomic(`${base}-kernel`, concatFiles([parts.kernel])),
-        since,
-      );
+      out(format, `${base}-kernel`, await concatFilesAtomic(`${base}-kernel`, [parts.kernel]), since);
       const initrdPath = `${base}-initrd.img`;
       out(
         format,
         initrdPath,
-        await writeFileAtomic(
-          initrdPath,
-          concatFiles([...(parts.ucode ? [parts.ucode] : []), ...parts.members]),
-        ),
+        await concatFilesAtomic(initrdPath, [...(parts.ucode ? [parts.ucode] : []), ...parts.members]),
         since,
       );
       if (plan.cmdline !== "")

@@ -21,3 +21,4 @@ export {
   headerOf,
 } from "./fs-entry.js";
 export { ensureDir } from "./host-dirs.js";
+export { OutputCoalescer } from "./output-coalescer.js";

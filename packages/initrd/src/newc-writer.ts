@@ -16,7 +16,7 @@
  *
  * Left out: sockets (FsEntry has no socket type), the "crc" variant (the kernel does not need it).
  */
-import { type FsEntry, normalizeEntryPath, parentPath } from "@ocikit/fs";
+import { type FsEntry, normalizeEntryPath, OutputCoalescer, parentPath } from "@ocikit/fs";
 import { InitrdError } from "./errors.js";
 import {
   encodeNewcHeader,
@@ -27,7 +27,6 @@ import {
   pad4,
   TRAILER_NAME,
 } from "./newc-header.js";
-import { OutputCoalescer } from "./output-coalescer.js";
 
 /** Options of `writeNewc`; defaults in `NEWC_WRITER_DEFAULTS`. */
 export interface NewcWriterOptions {

@@ -78,14 +78,36 @@ describe("writeTar", () => {
     expect(back?.header).toEqual(want);
   });
 
-  it("records a size of 8 GiB and more in PAX (headers come before the body is read)", async () => {
-    const big = { ...base, size: 8 * 2 ** 30, async *body() {} } satisfies FsEntry;
-    const headers: Uint8Array[] = [];
+  it("records a size of 8 GiB and more in PAX (headers come out with the body's first chunk)", async () => {
+    let read = 0;
+    const big = {
+      ...base,
+      size: 8 * 2 ** 30,
+      async *body() {
+        for (;;) {
+          read++;
+          yield new Uint8Array(1 << 20);
+        }
+      },
+    } satisfies FsEntry;
+    const chunks: Uint8Array[] = [];
     for await (const chunk of writeTar(from(big))) {
-      headers.push(chunk);
-      if (headers.length === 3) break; // PAX header, its records, the ustar header
+      chunks.push(chunk);
+      if (chunks.length === 2) break; // PAX header, records and ustar header gathered; then the body
     }
-    expect(Buffer.concat(headers).toString("latin1")).toContain(" size=8589934592\n");
+    expect(Buffer.from(chunks[0] ?? []).toString("latin1")).toContain(" size=8589934592\n");
+    expect(chunks[0]?.length).toBe(3 * 512);
+    expect(chunks[1]?.length).toBe(1 << 20);
+    expect(read).toBe(1);
+  });
+
+  it("gathers small headers and bodies into 64 KiB chunks; the bytes are the same", async () => {
+    const many = Array.from({ length: 300 }, (_, i) => file({ path: `f${i}` }, "x".repeat(i)));
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of writeTar(from(...many))) chunks.push(chunk);
+    expect(chunks.slice(0, -1).every((c) => c.length === 64 * 1024)).toBe(true);
+    const back = await roundTrip(...many);
+    expect(back.map((e) => e.header.path)).toEqual(many.map((e) => e.path));
   });
 
   it("round trips every entry type with its fields and bytes", async () => {

@@ -1,6 +1,7 @@
 /**
- * `OutputCoalescer`: gathers the small pieces a cpio writer produces (110-byte headers, names, 0–3
- * bytes of padding, small files) into chunks of a fixed size, so that the stream downstream (a gzip
+ * `OutputCoalescer`: gathers the small pieces an archive writer produces (cpio's 110-byte headers,
+ * names and 0–3 bytes of padding; tar's 512-byte headers and padding; small files) into chunks of a
+ * fixed size, so that the stream downstream (a gzip
  * deflater, a file) sees few large writes. Pieces at least one chunk long pass through without a
  * copy. Emitted chunks are never written to again, so a consumer may keep them.
  */
