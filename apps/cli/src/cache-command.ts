@@ -4,6 +4,7 @@
  * `export` (oci, docker or filesystem tar), `import`, `push`.
  */
 import { homedir } from "node:os";
+import { clearSectionCache } from "@ocikit/build";
 import {
   cleanCache,
   createAuthenticator,
@@ -144,10 +145,11 @@ export function registerCacheCommand(program: Command, io: CliIo): void {
 
   cache
     .command("clean")
-    .description("remove every image and blob from the cache")
+    .description("remove every image and blob from the cache, and the built initrd sections")
     .action(async (_o: unknown, command: Command) => {
       const ctx = await openOciContext(command, io);
       await cleanCache(ctx.store);
+      await clearSectionCache(ctx.store.dir);
       io.stderr.write(`emptied ${ctx.store.dir}\n`);
     });
 

@@ -28,7 +28,7 @@ import type { BuildEvent } from "./events.js";
 import { fileEntry } from "./generated-entries.js";
 import { type BuiltSection, buildInitrdSection, concatFiles } from "./initrd-sections.js";
 import { type BuildPlan, planBuild } from "./plan.js";
-import { SectionCache } from "./section-cache.js";
+import { SectionCache, sectionCacheDir } from "./section-cache.js";
 
 /** Formats this version writes; the others are refused with a clear message. */
 export const SUPPORTED_FORMATS = [
@@ -237,7 +237,7 @@ async function buildInitrdParts(
   options: BuildOptions,
   emit: (e: BuildEvent) => void,
 ): Promise<InitrdParts> {
-  const cache = new SectionCache(options.sectionCacheDir ?? join(options.store.dir, "sections"));
+  const cache = new SectionCache(options.sectionCacheDir ?? sectionCacheDir(options.store.dir));
   const compression = options.compression ?? "gzip";
   const results: BuiltSection[] = new Array(plan.sections.length);
   let next = 0;

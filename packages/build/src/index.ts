@@ -20,3 +20,4 @@ export { BuildError, type BuildErrorCode } from "./errors.js";
 export type { BuildEvent } from "./events.js";
 export { LOCATION_RECORD, SOURCE_RECORD } from "./linuxkit-records.js";
 export { type BuildPlan, type PlannedSection, planBuild, SECTION_FORMAT_VERSION } from "./plan.js";
+export { clearSectionCache } from "./section-cache.js";

@@ -55,3 +55,13 @@ export class SectionCache {
     await rm(this.dir, { recursive: true, force: true });
   }
 }
+
+/** The default section cache directory: `sections/` inside the image cache at `storeDir`. */
+export function sectionCacheDir(storeDir: string): string {
+  return join(storeDir, "sections");
+}
+
+/** Removes the section cache inside the image cache at `storeDir` (`ocikit cache clean`). */
+export async function clearSectionCache(storeDir: string): Promise<void> {
+  await new SectionCache(sectionCacheDir(storeDir)).clear();
+}
