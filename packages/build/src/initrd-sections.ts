@@ -9,7 +9,7 @@ import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import type { FsEntry } from "@ocikit/fs";
 import { ensureDir } from "@ocikit/fs";
-import { gzipMember, writeNewc } from "@ocikit/initrd";
+import { parallelGzipMember, writeNewc } from "@ocikit/initrd";
 import { discardTemp, writeTemp } from "./atomic-file.js";
 import type { PlannedSection } from "./plan.js";
 import type { SectionCache } from "./section-cache.js";
@@ -66,7 +66,7 @@ export async function buildInitrdSection(
   let kernel: string | undefined;
   let ucode: string | undefined;
   try {
-    temp = await writeTemp(scratch, section.key, compressed ? gzipMember(cpio) : cpio);
+    temp = await writeTemp(scratch, section.key, compressed ? parallelGzipMember(cpio) : cpio);
     // The cpio member goes last: its presence is what marks the section as built.
     if (boot.kernel) kernel = await cache.store(boot.kernel, section.key, "kernel", false);
     if (boot.ucode) ucode = await cache.store(boot.ucode, section.key, "ucode", false);

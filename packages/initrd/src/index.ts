@@ -1,7 +1,7 @@
 /**
  * @ocikit/initrd: initrds as the Linux kernel unpacks them — a streaming cpio "newc" writer (LinuxKit's
  * layout), a reader for newc archives and for whole initrd files (uncompressed and gzip members,
- * concatenated), and gzip compression of members.
+ * concatenated), and gzip compression of members (one stream, or blocks deflated on several threads).
  *
  * @example
  * ```ts
@@ -34,3 +34,8 @@ export {
   type NewcWriterOptions,
   writeNewc,
 } from "./newc-writer.js";
+export {
+  PARALLEL_GZIP_DEFAULTS,
+  type ParallelGzipOptions,
+  parallelGzipMember,
+} from "./parallel-gzip.js";
