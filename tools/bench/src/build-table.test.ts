@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { editRatioLine } from "./build-bench.js";
 import { type BuildTableRow, formatBuildTable, formatGoal } from "./build-table.js";
 
 const first: BuildTableRow = {
@@ -43,5 +44,12 @@ describe("build benchmark table", () => {
     expect(end(lines[2] ?? "", "7,001")).toBe(end(lines[0] ?? "", "median ms"));
     expect(end(lines[2] ?? "", " 3")).toBe(end(lines[0] ?? "", "peak RSS MiB"));
     expect(lines[2]).toBe(lines[2]?.trimEnd());
+  });
+});
+
+describe("editRatioLine", () => {
+  it("judges issue 4's goal: an edited rebuild within a tenth of the first build", () => {
+    expect(editRatioLine(0.064)).toBe("  one file edited ÷ first build: 0.06× (issue 4: ≤ 0.10×: met)");
+    expect(editRatioLine(0.15)).toBe("  one file edited ÷ first build: 0.15× (issue 4: ≤ 0.10×: NOT met)");
   });
 });
