@@ -6,6 +6,7 @@
  */
 
 import { isOcikitError } from "@ocikit/errors";
+import { hostRefusalReason } from "@ocikit/fs";
 import { Command, CommanderError } from "commander";
 import { registerBuildCommand } from "./build-command.js";
 import { registerCacheCommand } from "./cache-command.js";
@@ -84,15 +85,6 @@ function reportError(error: unknown, io: CliIo): ExitCode {
   return EXIT_CODES.bug;
 }
 
-const HOST_REASONS: Readonly<Record<string, string>> = {
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  ENOSPC: "no space left on the device",
-  EDQUOT: "disk quota exceeded",
-  EROFS: "the file system is read-only",
-  EMFILE: "too many open files",
-};
-
 /**
  * A host filesystem refusal that no package turned into an OcikitError (an unreadable cache
  * directory, a full disk): the machine's state, not a bug, so no stack trace. Only these codes: an
@@ -102,7 +94,7 @@ function hostFsError(error: unknown): string | undefined {
   const e = error as NodeJS.ErrnoException;
   if (!(error instanceof Error) || typeof e.code !== "string" || typeof e.syscall !== "string")
     return undefined;
-  const reason = HOST_REASONS[e.code];
+  const reason = hostRefusalReason(e.code);
   if (!reason) return undefined;
   return `${e.path ? `${e.path}: ` : ""}${reason} (${e.code}, ${e.syscall}); check the permissions and free space of the cache (--cache) and output directories`;
 }

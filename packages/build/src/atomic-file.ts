@@ -11,7 +11,7 @@ import { copyFile, open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { ensureDir } from "@ocikit/fs";
+import { ensureDir, hostRefusalReason } from "@ocikit/fs";
 import { BuildError } from "./errors.js";
 
 const unfinished = new Set<string>();
@@ -145,12 +145,8 @@ async function streamInto(
   }
 }
 
-const REASONS: Readonly<Record<string, string>> = {
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  ENOSPC: "no space left on the device",
-  EDQUOT: "disk quota exceeded",
-  EROFS: "the file system is read-only",
+/** Codes that mean something particular when an output is written. */
+const OUTPUT_REASONS: Readonly<Record<string, string>> = {
   ENOENT: "the directory cannot be created there",
   ENOTDIR: "a parent is not a directory",
   EISDIR: "it is a directory",
@@ -159,7 +155,7 @@ const REASONS: Readonly<Record<string, string>> = {
 /** A host filesystem error while writing `path`, as a BuildError the user can act on. */
 function outputError(error: unknown, path: string): BuildError {
   const code = (error as NodeJS.ErrnoException).code ?? "";
-  const reason = REASONS[code] ?? (error as Error).message;
+  const reason = hostRefusalReason(code) ?? OUTPUT_REASONS[code] ?? (error as Error).message;
   return new BuildError("BUILD_OUTPUT", `cannot write ${path}: ${reason}${code ? ` (${code})` : ""}`, {
     cause: error,
   });

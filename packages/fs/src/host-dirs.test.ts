@@ -23,3 +23,11 @@ it("creates missing parents, and accepts a directory that exists", async () => {
 it("fails, rather than looping, where the kernel refuses with ENOENT (/proc)", async () => {
   await expect(ensureDir("/proc/ocikit-no-such/dir")).rejects.toMatchObject({ code: "ENOENT" });
 });
+
+it("names the host's refusals in plain words, and only those", async () => {
+  const { hostRefusalReason } = await import("./host-errors.js");
+  expect(hostRefusalReason("EACCES")).toBe("permission denied");
+  expect(hostRefusalReason("ENOSPC")).toBe("no space left on the device");
+  expect(hostRefusalReason("ENOENT")).toBeUndefined();
+  expect(hostRefusalReason(undefined)).toBeUndefined();
+});

@@ -21,4 +21,5 @@ export {
   headerOf,
 } from "./fs-entry.js";
 export { ensureDir } from "./host-dirs.js";
+export { hostRefusalReason } from "./host-errors.js";
 export { OutputCoalescer } from "./output-coalescer.js";

@@ -24,6 +24,7 @@ import {
 } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
+import { SSHD_LIBRARY_PACKAGES } from "@ocikit/test-images";
 import { type BuiltImage, buildLayout, LARGE_IMAGE_DEFAULTS, type LayerSpec } from "@ocikit/test-registry";
 import { shellQuote } from "./gnu-pipeline.js";
 
@@ -69,36 +70,8 @@ const MODULE_FILES = ["modules.order", "modules.builtin", "modules.builtin.modin
 const KERNEL_METAPACKAGE = "linux-image-amd64";
 const INIT_RUNC_PACKAGES = ["runc", "libseccomp2", "libc6"];
 const INIT_CONTAINERD_PACKAGES = ["containerd"];
-// openssh-server 9.2 and what sshd and ssh-keygen link against on Debian 12.
-const SSHD_PACKAGES = [
-  "openssh-server",
-  "openssh-client",
-  "libc6",
-  "libcrypt1",
-  "libwrap0",
-  "libaudit1",
-  "libpam0g",
-  "libsystemd0",
-  "libselinux1",
-  "libgssapi-krb5-2",
-  "libkrb5-3",
-  "libcom-err2",
-  "libssl3",
-  "zlib1g",
-  "libnsl2",
-  "libcap-ng0",
-  "libcap2",
-  "libgcrypt20",
-  "liblzma5",
-  "libzstd1",
-  "liblz4-1",
-  "libpcre2-8-0",
-  "libk5crypto3",
-  "libkrb5support0",
-  "libkeyutils1",
-  "libtirpc3",
-  "libgpg-error0",
-];
+// openssh-server 9.2 and what sshd and ssh-keygen link against on Debian 12 (as the test image).
+const SSHD_PACKAGES = ["openssh-server", "openssh-client", ...SSHD_LIBRARY_PACKAGES];
 // Trimmed as slim images are: what nothing runs.
 const PRUNED_DIRS = [
   "usr/share/doc",

@@ -84,7 +84,7 @@ export const KERNEL_METAPACKAGE = "linux-image-amd64";
 const PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 // What openssh-server 9.2 and ssh-keygen link against on Debian 12 (ldd /usr/sbin/sshd).
-const SSHD_LIBRARY_PACKAGES = [
+export const SSHD_LIBRARY_PACKAGES = [
   "libc6",
   "libcrypt1",
   "libwrap0",

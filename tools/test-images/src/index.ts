@@ -27,6 +27,7 @@ export {
   IMAGE_DEFINITIONS,
   type ImageDefinition,
   MOBY_CONFIG_LABEL,
+  SSHD_LIBRARY_PACKAGES,
   TEST_IMAGE_NAMES,
   TEST_IMAGE_ROLES,
   type TestImageRole,
