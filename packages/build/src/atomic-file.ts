@@ -29,7 +29,7 @@ export function removeUnfinishedFilesSync(): readonly string[] {
 }
 
 /** A temporary path for `path`, in the same directory (so the rename is atomic). */
-export function tempPathFor(path: string): string {
+function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
 }
 
@@ -38,17 +38,8 @@ export async function writeFileAtomic(
   path: string,
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
 ): Promise<number> {
-  const temp = tempPathFor(path);
-  await streamInto(temp, path, chunks);
-  try {
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw outputError(error, path);
-  } finally {
-    unfinished.delete(temp);
-  }
-  return (await stat(path)).size;
+  const stream = streamFrom(chunks);
+  return replaceAtomically(path, stream.into, stream.failed);
 }
 
 /**
@@ -57,48 +48,15 @@ export async function writeFileAtomic(
  * through one 4 MiB buffer: an initrd of cached members is written at close to `cat`'s speed.
  */
 export async function concatFilesAtomic(path: string, sources: readonly string[]): Promise<number> {
-  try {
-    await ensureDir(dirname(path));
-  } catch (error) {
-    throw outputError(error, path);
-  }
-  const temp = tempPathFor(path);
-  unfinished.add(temp);
-  try {
-    const [first, ...rest] = sources;
-    if (first === undefined) await (await open(temp, "w")).close();
-    else await copyFile(first, temp);
-    if (rest.length > 0) {
-      const out = await open(temp, "a");
-      try {
-        const buffer = Buffer.allocUnsafe(4 << 20);
-        for (const source of rest) {
-          const input = await open(source, "r");
-          try {
-            for (;;) {
-              const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
-              if (bytesRead === 0) break;
-              await out.write(buffer, 0, bytesRead);
-            }
-          } finally {
-            await input.close();
-          }
-        }
-      } finally {
-        await out.close();
-      }
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    const source = (error as NodeJS.ErrnoException).path;
+  return replaceAtomically(
+    path,
+    (temp) => concatInto(temp, sources),
     // A missing or unreadable source (a section cache file) is not the output's fault.
-    if (source !== undefined && source !== temp && source !== path && sources.includes(source)) throw error;
-    throw outputError(error, path);
-  } finally {
-    unfinished.delete(temp);
-  }
-  return (await stat(path)).size;
+    (error) => {
+      const source = (error as NodeJS.ErrnoException).path;
+      return source !== undefined && source !== path && sources.includes(source);
+    },
+  );
 }
 
 /** Streams `chunks` into a new temporary file (for later rename or concatenation); returns its path. */
@@ -107,19 +65,41 @@ export async function writeTemp(
   name: string,
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
 ): Promise<string> {
-  const temp = join(dir, `.${name}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
-  await streamInto(temp, temp, chunks);
+  const temp = tempPathFor(join(dir, name));
+  const stream = streamFrom(chunks);
+  await writeTracked(temp, temp, stream.into, stream.failed);
   return temp;
 }
 
+/** Writes `path` through a tracked temporary file renamed over it; returns the size written. */
+async function replaceAtomically(
+  path: string,
+  write: (temp: string) => Promise<void>,
+  isSourceError: (error: unknown) => boolean,
+): Promise<number> {
+  const temp = tempPathFor(path);
+  await writeTracked(
+    temp,
+    path,
+    async () => {
+      await write(temp);
+      await rename(temp, path);
+    },
+    isSourceError,
+  );
+  settleTemp(temp);
+  return (await stat(path)).size;
+}
+
 /**
- * Writes `chunks` to `temp` (tracked as unfinished until settled); on failure removes it. Errors of
- * the host filesystem become BUILD_OUTPUT naming `shownAs`; errors of the source pass through.
+ * Runs `write` on `temp`, tracked as unfinished until settled (or discarded); on failure removes it.
+ * Errors of the host filesystem become BUILD_OUTPUT naming `shownAs`; errors of the source pass through.
  */
-async function streamInto(
+async function writeTracked(
   temp: string,
   shownAs: string,
-  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  write: (temp: string) => Promise<void>,
+  isSourceError: (error: unknown) => boolean,
 ): Promise<void> {
   try {
     await ensureDir(dirname(temp));
@@ -127,6 +107,20 @@ async function streamInto(
     throw outputError(error, shownAs);
   }
   unfinished.add(temp);
+  try {
+    await write(temp);
+  } catch (error) {
+    // The write's error is the one to report; failing to remove its temporary file too adds nothing.
+    await discardTemp(temp).catch(() => undefined);
+    throw isSourceError(error) ? error : outputError(error, shownAs);
+  }
+}
+
+/** A writer of `chunks` to a file, and a test for the errors that came from `chunks` themselves. */
+function streamFrom(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): {
+  into: (file: string) => Promise<void>;
+  failed: (error: unknown) => boolean;
+} {
   let sourceError: unknown;
   const source = async function* () {
     try {
@@ -136,12 +130,35 @@ async function streamInto(
       throw error;
     }
   };
+  return {
+    into: (file) => pipeline(Readable.from(source(), { objectMode: false }), createWriteStream(file)),
+    failed: (error) => error === sourceError,
+  };
+}
+
+/** Copies the first source to `temp`, then appends the rest through one 4 MiB buffer. */
+async function concatInto(temp: string, sources: readonly string[]): Promise<void> {
+  const [first, ...rest] = sources;
+  if (first === undefined) await (await open(temp, "w")).close();
+  else await copyFile(first, temp);
+  if (rest.length === 0) return;
+  const out = await open(temp, "a");
   try {
-    await pipeline(Readable.from(source(), { objectMode: false }), createWriteStream(temp));
-  } catch (error) {
-    unfinished.delete(temp);
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw error === sourceError ? error : outputError(error, shownAs);
+    const buffer = Buffer.allocUnsafe(4 << 20);
+    for (const source of rest) {
+      const input = await open(source, "r");
+      try {
+        for (;;) {
+          const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
+          if (bytesRead === 0) break;
+          await out.write(buffer, 0, bytesRead);
+        }
+      } finally {
+        await input.close();
+      }
+    }
+  } finally {
+    await out.close();
   }
 }
 
