@@ -7,9 +7,11 @@
  * Progress is reported as `BuildEvent`s; nothing of an image is written to the host filesystem
  * except the outputs themselves.
  */
+import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { FsEntry } from "@ocikit/fs";
+import type { InitrdCompression } from "@ocikit/initrd";
 import {
   ImagePuller,
   OciError,
@@ -26,7 +28,7 @@ import { CREATED_MTIME } from "./constants.js";
 import { BuildError } from "./errors.js";
 import type { BuildEvent } from "./events.js";
 import { fileEntry } from "./generated-entries.js";
-import { type BuiltSection, buildInitrdSection, concatFiles } from "./initrd-sections.js";
+import { type BuiltSection, buildInitrdSection } from "./initrd-sections.js";
 import { type BuildPlan, planBuild } from "./plan.js";
 import { SectionCache, sectionCacheDir } from "./section-cache.js";
 
@@ -58,7 +60,7 @@ export interface BuildOptions {
   readonly sbom?: boolean;
   readonly decompressKernel?: boolean;
   /** Compression of the initrd's members; default gzip. */
-  readonly compression?: "gzip" | "none";
+  readonly compression?: InitrdCompression;
   /** Where built sections are kept; default `<store>/sections`. */
   readonly sectionCacheDir?: string;
   /** Sections built at once; default 2. */
@@ -299,4 +301,9 @@ async function* kernelInitrdEntries(parts: InitrdParts, cmdline: string): AsyncI
   yield await member("initrd.img", parts.members);
   yield fileEntry("cmdline", cmdline, 0o644);
   if (parts.ucode) yield await member("ucode.cpio", [parts.ucode]);
+}
+
+/** Streams the concatenation of files (the initrd from its parts). */
+async function* concatFiles(paths: readonly string[]): AsyncIterable<Uint8Array> {
+  for (const path of paths) yield* createReadStream(path, { highWaterMark: 1 << 20 });
 }

@@ -5,18 +5,16 @@
  * `boot/ucode.cpio` are taken out (the kernel and microcode kept beside the member), every other
  * `boot/…` entry is dropped, and the `boot` directory entry itself stays, as in LinuxKit.
  */
-import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import type { FsEntry } from "@ocikit/fs";
 import { ensureDir } from "@ocikit/fs";
-import { parallelGzipMember, writeNewc } from "@ocikit/initrd";
+import { type InitrdCompression, parallelGzipMember, writeNewc } from "@ocikit/initrd";
 import { discardTemp, writeTemp } from "./atomic-file.js";
 import type { PlannedSection } from "./plan.js";
 import type { SectionCache } from "./section-cache.js";
 
 /** A section's built parts, by path. */
 export interface BuiltSection {
-  readonly section: PlannedSection;
   readonly cpio: string;
   readonly kernel?: string;
   readonly ucode?: string;
@@ -27,7 +25,7 @@ export interface BuiltSection {
 
 export interface SectionBuildOptions {
   readonly cache: SectionCache;
-  readonly compression: "gzip" | "none";
+  readonly compression: InitrdCompression;
 }
 
 /** Builds a section's member (or finds it in the cache). */
@@ -41,7 +39,6 @@ export async function buildInitrdSection(
   const isKernel = section.kind === "kernel";
   if (await cache.has(section.key, compressed)) {
     return {
-      section,
       cpio: cache.path(section.key, "cpio", compressed),
       ...(isKernel ? await cachedBootFiles(cache, section.key) : {}),
       cached: true,
@@ -76,7 +73,6 @@ export async function buildInitrdSection(
     throw error;
   }
   return {
-    section,
     cpio: stored,
     ...(kernel ? { kernel } : {}),
     ...(ucode ? { ucode } : {}),
@@ -90,15 +86,8 @@ async function cachedBootFiles(
   cache: SectionCache,
   key: string,
 ): Promise<{ kernel?: string; ucode?: string }> {
-  const { access } = await import("node:fs/promises");
-  const exists = async (p: string): Promise<boolean> =>
-    access(p).then(
-      () => true,
-      () => false,
-    );
-  const kernel = cache.path(key, "kernel", false);
-  const ucode = cache.path(key, "ucode", false);
-  return { ...((await exists(kernel)) ? { kernel } : {}), ...((await exists(ucode)) ? { ucode } : {}) };
+  const [kernel, ucode] = await Promise.all([cache.stored(key, "kernel"), cache.stored(key, "ucode")]);
+  return { ...(kernel ? { kernel } : {}), ...(ucode ? { ucode } : {}) };
 }
 
 /** The kernel section's entries minus the boot files, whose bodies are saved to `scratch`. */
@@ -108,18 +97,9 @@ async function* withoutBootFiles(
   boot: { kernel?: string; ucode?: string },
 ): AsyncIterable<FsEntry> {
   for await (const entry of entries) {
-    if (entry.path === "boot/kernel") boot.kernel = await saveBody(entry, scratch, "kernel");
-    else if (entry.path === "boot/ucode.cpio") boot.ucode = await saveBody(entry, scratch, "ucode");
+    if (entry.path === "boot/kernel") boot.kernel = await writeTemp(scratch, "kernel", entry.body());
+    else if (entry.path === "boot/ucode.cpio") boot.ucode = await writeTemp(scratch, "ucode", entry.body());
     else if (entry.path.startsWith("boot/")) continue;
     else yield entry;
   }
-}
-
-async function saveBody(entry: FsEntry, scratch: string, name: string): Promise<string> {
-  return writeTemp(scratch, name, entry.body());
-}
-
-/** Streams the concatenation of files (the initrd from its parts). */
-export async function* concatFiles(paths: readonly string[]): AsyncIterable<Uint8Array> {
-  for (const path of paths) yield* createReadStream(path, { highWaterMark: 1 << 20 });
 }

@@ -32,12 +32,18 @@ export class SectionCache {
    * `.kernel` and `.ucode`, so its presence means the section is complete.
    */
   async has(key: string, compressed: boolean): Promise<boolean> {
+    return (await this.stored(key, "cpio", compressed)) !== undefined;
+  }
+
+  /** Where a part of a section is, if it is stored (the kernel section's `.kernel` and `.ucode`). */
+  async stored(key: string, part: SectionPart, compressed = true): Promise<string | undefined> {
+    const path = this.path(key, part, compressed);
     try {
-      await access(this.path(key, "cpio", compressed));
-      return true;
+      await access(path);
+      return path;
     } catch {
-      // Missing (or unreadable): build it.
-      return false;
+      // Missing (or unreadable): the section is built again.
+      return undefined;
     }
   }
 
