@@ -1,6 +1,7 @@
 /**
  * Entries the builder creates itself (directories, generated files, symlinks), all stamped with
- * LinuxKit's fixed time and owned by root unless said otherwise (linuxkit-reference.md §3.11).
+ * LinuxKit's fixed time and owned by root unless said otherwise (linuxkit-reference.md §3.11), and
+ * image entries it moves and stamps the same way.
  */
 import { emptyBody, entryFromBytes, type FsEntry } from "@ocikit/fs";
 import { CREATED_MTIME } from "./constants.js";
@@ -33,6 +34,14 @@ export function fileEntry(
 ): FsEntry {
   const bytes = typeof contents === "string" ? new TextEncoder().encode(contents) : contents;
   return entryFromBytes({ path, type: "file", mode, uid: owner.uid, gid: owner.gid, mtime }, bytes);
+}
+
+/**
+ * An image's entry moved to `path`, owned by root and stamped with LinuxKit's time; its type, mode
+ * and bytes kept (the kernel, the microcode, a volume's OCI layout).
+ */
+export function restampEntry(entry: FsEntry, path: string): FsEntry {
+  return { ...entry, path, uid: 0, gid: 0, mtime: CREATED_MTIME, body: () => entry.body() };
 }
 
 /** A symlink. */

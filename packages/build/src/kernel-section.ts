@@ -9,21 +9,23 @@ import { gunzipSync } from "node:zlib";
 import type { FsEntry } from "@ocikit/fs";
 import { flattenImage, type Image, readTar } from "@ocikit/oci";
 import type { KernelConfig } from "@ocikit/spec";
-import { CREATED_MTIME } from "./constants.js";
 import { BuildError } from "./errors.js";
-import { dirEntry, fileEntry } from "./generated-entries.js";
+import { dirEntry, fileEntry, restampEntry } from "./generated-entries.js";
 
 export interface KernelSectionOptions {
   readonly decompressKernel?: boolean;
 }
 
+/** A kernel entry with its defaults applied: what the kernel section's bytes depend on. */
+export interface KernelSettings {
+  readonly binary: string;
+  readonly tar: string | undefined;
+  readonly ucode: string | undefined;
+  readonly cmdline: string;
+}
+
 /** The kernel's defaults: `binary: kernel`, `tar: kernel.tar`, no microcode. */
-export function kernelSettings(kernel: KernelConfig): {
-  binary: string;
-  tar: string | undefined;
-  ucode: string | undefined;
-  cmdline: string;
-} {
+export function kernelSettings(kernel: KernelConfig): KernelSettings {
   const tar =
     kernel.tar === undefined
       ? "kernel.tar"
@@ -35,15 +37,14 @@ export function kernelSettings(kernel: KernelConfig): {
 }
 
 /**
- * The kernel section's entries.
+ * The kernel section's entries, as `settings` (from {@link kernelSettings}) say.
  * @throws {BuildError} BUILD_KERNEL_NOT_FOUND, BUILD_KERNEL_TAR_NOT_FOUND, BUILD_DECOMPRESS_KERNEL
  */
 export async function* kernelEntries(
   image: Image,
-  kernel: KernelConfig,
+  settings: KernelSettings,
   options: KernelSectionOptions = {},
 ): AsyncIterable<FsEntry> {
-  const settings = kernelSettings(kernel);
   let sawKernel = false;
   let sawTar = false;
   for await (const entry of flattenImage(image)) {
@@ -56,24 +57,10 @@ export async function* kernelEntries(
         const raw = decompressKernel(await readAll(entry.body()), image.ref);
         yield fileEntry("boot/kernel", raw, entry.mode, { uid: 0, gid: 0 });
       } else {
-        yield {
-          ...entry,
-          path: "boot/kernel",
-          uid: 0,
-          gid: 0,
-          mtime: CREATED_MTIME,
-          body: () => entry.body(),
-        };
+        yield restampEntry(entry, "boot/kernel");
       }
     } else if (settings.ucode !== undefined && entry.path === settings.ucode) {
-      yield {
-        ...entry,
-        path: "boot/ucode.cpio",
-        uid: 0,
-        gid: 0,
-        mtime: CREATED_MTIME,
-        body: () => entry.body(),
-      };
+      yield restampEntry(entry, "boot/ucode.cpio");
     } else if (settings.tar !== undefined && entry.path === settings.tar) {
       sawTar = true;
       yield* readTar(entry.body(), { source: `${settings.tar} of ${image.ref}` });

@@ -88,7 +88,7 @@ export async function planBuild(loaded: LoadedConfig, options: PlanOptions): Pro
       "kernel",
       { source: k.ref, location: "kernel" },
       { digest: k.digest, settings, decompress: options.decompressKernel },
-      () => kernelEntries(k, config.kernel ?? {}, { decompressKernel: options.decompressKernel }),
+      () => kernelEntries(k, settings, { decompressKernel: options.decompressKernel }),
     );
   }
   const initImages = config.init.map(image);

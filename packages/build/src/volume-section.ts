@@ -6,8 +6,7 @@
 import type { FsEntry } from "@ocikit/fs";
 import { exportImage, flattenImage, type RawImage, readTar } from "@ocikit/oci";
 import type { VolumeEntry } from "@ocikit/spec";
-import { CREATED_MTIME } from "./constants.js";
-import { dirEntry, prefixDirs } from "./generated-entries.js";
+import { dirEntry, prefixDirs, restampEntry } from "./generated-entries.js";
 import { filterImage } from "./image-filter.js";
 
 /** `containers/volumes/NAME`. */
@@ -29,14 +28,7 @@ export async function* volumeEntries(
       source: `volume ${volume.name}`,
     })) {
       if (entry.path === ".") continue;
-      yield {
-        ...entry,
-        path: `${lower}/${entry.path}`,
-        uid: 0,
-        gid: 0,
-        mtime: CREATED_MTIME,
-        body: () => entry.body(),
-      };
+      yield restampEntry(entry, `${lower}/${entry.path}`);
     }
   } else if (image) {
     yield* filterImage(flattenImage(image), { prefix: lower, resolvConf: "symlink" });
