@@ -12,7 +12,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { type FileHandle, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ensureDir } from "@ocikit/fs";
 import { type Digest, type ExpectedBlob, sha256Digest, splitDigest, verifyBlob } from "./digest.js";
 import { OciError } from "./errors.js";
@@ -116,21 +116,17 @@ export class OciLayoutStore implements BlobSource {
   async *readBlob(blob: ExpectedBlob & { readonly mediaType?: string }): AsyncIterable<Uint8Array> {
     const path = this.blobPath(blob.digest);
     try {
-      await stat(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-        throw new OciError("OCI_NOT_CACHED", `blob ${blob.digest} is not in ${this.dir}`);
-      }
-      throw error;
-    }
-    try {
       yield* verifyBlob(
         createReadStream(path, { highWaterMark: 1 << 20 }),
         blob,
         `blob ${blob.digest} in ${this.dir}`,
       );
     } catch (error) {
-      const code = (error as OciError).code;
+      const code = (error as NodeJS.ErrnoException).code;
+      // The stream fails to open before it yields anything, so nothing of a missing blob was passed on.
+      if (code === "ENOENT") {
+        throw new OciError("OCI_NOT_CACHED", `blob ${blob.digest} is not in ${this.dir}`, { cause: error });
+      }
       if (code === "OCI_DIGEST_MISMATCH" || code === "OCI_SIZE_MISMATCH") {
         // Remove it, so that the next pull fetches it anew instead of failing the same way forever.
         await rm(path, { force: true });
@@ -162,7 +158,6 @@ export class OciLayoutStore implements BlobSource {
     what: string,
     onProgress?: BlobWriteProgress,
   ): Promise<void> {
-    const final = this.blobPath(blob.digest);
     let done = 0;
     const temp = await this.#writeTemp(
       splitDigest(blob.digest).encoded.slice(0, 16),
@@ -172,9 +167,7 @@ export class OciLayoutStore implements BlobSource {
         onProgress?.(done, blob.size);
       },
     );
-    await ensureDir(join(final, ".."));
-    await rename(temp, final);
-    await syncDirectory(join(final, ".."));
+    await this.#moveIntoBlobs(temp, blob.digest);
   }
 
   /**
@@ -187,17 +180,17 @@ export class OciLayoutStore implements BlobSource {
     onChunk: (bytes: number) => void,
   ): Promise<string> {
     const temp = await this.#ingestPath(prefix);
-    const handle = await open(temp, "wx");
-    try {
-      await writeBatched(handle, chunks, onChunk);
-      await handle.sync();
-    } catch (error) {
-      await handle.close().catch(() => undefined);
-      await unlink(temp).catch(() => undefined);
-      throw error;
-    }
-    await handle.close();
+    await writeNewFile(temp, (handle) => writeBatched(handle, chunks, onChunk));
     return temp;
+  }
+
+  /** Renames a file of `ingest/` to the blob name of `digest`, and makes the rename durable. */
+  async #moveIntoBlobs(temp: string, digest: Digest): Promise<void> {
+    const final = this.blobPath(digest);
+    const dir = dirname(final);
+    await ensureDir(dir);
+    await rename(temp, final);
+    await syncDirectory(dir);
   }
 
   /**
@@ -243,10 +236,7 @@ export class OciLayoutStore implements BlobSource {
           await rm(temp, { force: true });
           return;
         }
-        const final = this.blobPath(digest);
-        await ensureDir(join(final, ".."));
-        await rename(temp, final);
-        await syncDirectory(join(final, ".."));
+        await this.#moveIntoBlobs(temp, digest);
       },
       discard: async () => {
         if (state !== "staged") return;
@@ -363,7 +353,7 @@ export class OciLayoutStore implements BlobSource {
 const WRITE_BATCH_BYTES = 1 << 20;
 
 /** Writes `chunks` to `handle` in batches, reporting each chunk's length as it arrives. */
-export async function writeBatched(
+async function writeBatched(
   handle: FileHandle,
   chunks: AsyncIterable<Uint8Array>,
   onChunk?: (bytes: number) => void,
@@ -392,19 +382,25 @@ async function* one(bytes: Uint8Array): AsyncIterable<Uint8Array> {
 }
 
 /** Writes a small file by writing a temporary file, fsyncing it and renaming it over the target. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+async function writeFileAtomic(path: string, text: string): Promise<void> {
   const temp = `${path}.${process.pid}-${randomBytes(6).toString("hex")}.tmp`;
-  const handle = await open(temp, "wx");
+  await writeNewFile(temp, (handle) => handle.writeFile(text));
+  await rename(temp, path);
+}
+
+/** Creates `path` (which must not exist), fills it with `write` and fsyncs it; on failure removes it. */
+async function writeNewFile(path: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
+  const handle = await open(path, "wx");
   try {
-    await handle.writeFile(text);
+    await write(handle);
     await handle.sync();
   } catch (error) {
+    // The write's error is the one to report; closing and removing the half-written file are best effort.
     await handle.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
+    await unlink(path).catch(() => undefined);
     throw error;
   }
   await handle.close();
-  await rename(temp, path);
 }
 
 async function syncDirectory(dir: string): Promise<void> {
