@@ -147,8 +147,7 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
       kidOverride: signOptions.kid,
     });
 
-  const handle = (request: IncomingMessage, response: ServerResponse): number => {
-    const url = new URL(request.url ?? "/", "http://issuer");
+  const handle = (request: IncomingMessage, url: URL, response: ServerResponse): number => {
     if (url.pathname !== "/token") {
       sendJson(response, 404, {
         errors: [{ code: "NOT_FOUND", message: `no such endpoint: ${url.pathname}` }],
@@ -160,9 +159,7 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
         response,
         405,
         { errors: [{ code: "UNSUPPORTED", message: "only GET /token is implemented" }] },
-        {
-          allow: "GET",
-        },
+        { allow: "GET" },
       );
       return 405;
     }
@@ -176,25 +173,14 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
       credentials !== undefined &&
       credentials.username === options.username &&
       credentials.password === options.password;
-    if (credentials !== undefined && !authenticated) {
+    // Wrong credentials are refused even with anonymousPull: a client must learn its password is wrong.
+    if (!authenticated && (credentials !== undefined || !options.anonymousPull)) {
+      const message = credentials ? "wrong user name or password" : "credentials required";
       sendJson(
         response,
         401,
-        { errors: [{ code: "UNAUTHORIZED", message: "wrong user name or password" }] },
-        {
-          "www-authenticate": 'Basic realm="ocikit-test-token-issuer"',
-        },
-      );
-      return 401;
-    }
-    if (!authenticated && !options.anonymousPull) {
-      sendJson(
-        response,
-        401,
-        { errors: [{ code: "UNAUTHORIZED", message: "credentials required" }] },
-        {
-          "www-authenticate": 'Basic realm="ocikit-test-token-issuer"',
-        },
+        { errors: [{ code: "UNAUTHORIZED", message }] },
+        { "www-authenticate": 'Basic realm="ocikit-test-token-issuer"' },
       );
       return 401;
     }
@@ -219,7 +205,7 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
 
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://issuer");
-    const status = handle(request, response);
+    const status = handle(request, url, response);
     logs.push({
       method: request.method ?? "GET",
       scopes: url.searchParams.getAll("scope"),
