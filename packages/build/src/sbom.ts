@@ -12,6 +12,7 @@ import {
   type Image,
   isIndexMediaType,
   MediaType,
+  type NamedDescriptor,
   type OciLayoutStore,
   parseManifest,
 } from "@ocikit/oci";
@@ -37,8 +38,10 @@ export async function buildSbom(sources: readonly SbomSource[], store: OciLayout
   const packages: Record<string, unknown>[] = [];
   const files: Record<string, unknown>[] = [];
   const relationships: Record<string, unknown>[] = [];
+  // index.json is read once for all the images, not once for each.
+  const named = sources.some((s) => s.image.indexDigest) ? await store.names() : [];
   for (const { image, prefix } of sources) {
-    for (const doc of await spdxDocumentsOf(image, store)) {
+    for (const doc of await spdxDocumentsOf(image, store, named)) {
       packages.push(...(doc.packages ?? []));
       relationships.push(...(doc.relationships ?? []));
       for (const file of doc.files ?? []) {
@@ -69,12 +72,17 @@ export async function buildSbom(sources: readonly SbomSource[], store: OciLayout
   return `${JSON.stringify(document, null, 2)}\n`;
 }
 
-/** The SPDX predicates of an image's attestations found in the cache (none for most images). */
-async function spdxDocumentsOf(image: Image, store: OciLayoutStore): Promise<SpdxDocument[]> {
+/**
+ * The SPDX predicates of an image's attestations found in the cache (none for most images); `named`
+ * is the cache's `index.json`, where the image's index is found.
+ */
+async function spdxDocumentsOf(
+  image: Image,
+  store: OciLayoutStore,
+  named: readonly NamedDescriptor[],
+): Promise<SpdxDocument[]> {
   if (!image.indexDigest) return [];
-  const indexDescriptor = (await store.names()).find(
-    (n) => n.descriptor.digest === image.indexDigest,
-  )?.descriptor;
+  const indexDescriptor = named.find((n) => n.descriptor.digest === image.indexDigest)?.descriptor;
   if (
     !indexDescriptor ||
     !isIndexMediaType(indexDescriptor.mediaType) ||
