@@ -4,9 +4,8 @@
  * (repeatable or comma-separated), else from the 2017 `outputs:` list, else `kernel+initrd`, as in
  * LinuxKit; the output name is `--name`, else the last file's base name.
  */
-import { homedir } from "node:os";
 import { resolve } from "node:path";
-import { build } from "@ocikit/build";
+import { type BuildOptions, type BuildResult, build } from "@ocikit/build";
 import {
   formatPos,
   isOutputFormat,
@@ -18,11 +17,12 @@ import {
 } from "@ocikit/spec";
 import { type Command, InvalidArgumentError } from "commander";
 import { createBuildProgress } from "./build-progress.js";
-import { openOciContext } from "./cache-command.js";
 import type { CliIo } from "./cli-io.js";
+import { openOciContext } from "./oci-context.js";
+import { progressMode } from "./pull-progress.js";
 import { readSources } from "./read-sources.js";
 
-interface BuildOptions {
+interface BuildCommandOptions {
   readonly dryRun?: boolean;
   readonly format?: readonly OutputFormat[];
   readonly name?: string;
@@ -53,12 +53,17 @@ export function registerBuildCommand(program: Command, io: CliIo): void {
     .option("--no-sbom", "do not write sbom.spdx.json")
     .option("--decompress-kernel", "write the kernel decompressed (gzip file or bzImage with a gzip payload)")
     .option("--compression <kind>", "compression of the initrd: gzip (default) or none", parseCompression)
-    .action(async (files: string[], options: BuildOptions, command: Command) => {
+    .action(async (files: string[], options: BuildCommandOptions, command: Command) => {
       await runBuild(files, options, command, io);
     });
 }
 
-async function runBuild(files: string[], options: BuildOptions, command: Command, io: CliIo): Promise<void> {
+async function runBuild(
+  files: string[],
+  options: BuildCommandOptions,
+  command: Command,
+  io: CliIo,
+): Promise<void> {
   const sources = await readSources(files, io, { command: "ocikit build" });
   const loaded = loadConfig(sources);
   for (const warning of loaded.warnings) io.stderr.write(`${formatWarning(warning)}\n`);
@@ -69,27 +74,14 @@ async function runBuild(files: string[], options: BuildOptions, command: Command
   const ctx = await openOciContext(command, io);
   const formats: readonly OutputFormat[] =
     options.format ?? (loaded.config.outputs.length > 0 ? loaded.config.outputs : ["kernel+initrd"]);
-  const toStdout = options.output === "-";
-  const progress = createBuildProgress(
-    io.stderr,
-    ctx.settings.json ? "json" : io.stderr.isTTY ? "tty" : "plain",
-  );
+  const progress = createBuildProgress(io.stderr, progressMode(io.stderr, ctx.settings.json));
+  let result: BuildResult;
   try {
-    const result = await build(loaded, {
+    result = await build(loaded, {
       formats,
       name: options.name ?? loaded.name,
       dir: resolve(io.cwd, options.dir ?? "."),
-      ...(options.output === undefined
-        ? {}
-        : toStdout
-          ? {
-              output: {
-                stdout: async (chunks: AsyncIterable<Uint8Array>) => {
-                  for await (const chunk of chunks) io.stdout.write(chunk);
-                },
-              },
-            }
-          : { output: { path: resolve(io.cwd, options.output) } }),
+      ...(options.output === undefined ? {} : { output: outputTarget(options.output, io) }),
       store: ctx.store,
       transport: ctx.transport,
       platform: ctx.settings.platform,
@@ -98,14 +90,23 @@ async function runBuild(files: string[], options: BuildOptions, command: Command
       decompressKernel: options.decompressKernel ?? false,
       compression: options.compression ?? "gzip",
       cwd: io.cwd,
-      homeDir: io.env.HOME ?? homedir(),
+      homeDir: ctx.settings.homeDir,
       onEvent: progress.onEvent,
     });
-    progress.finish();
-    progress.summary(result);
   } finally {
     progress.finish();
   }
+  progress.summary(result);
+}
+
+/** `-o FILE` writes that file; `-o -` streams the single output to standard output. */
+function outputTarget(output: string, io: CliIo): NonNullable<BuildOptions["output"]> {
+  if (output !== "-") return { path: resolve(io.cwd, output) };
+  return {
+    stdout: async (chunks: AsyncIterable<Uint8Array>) => {
+      for await (const chunk of chunks) io.stdout.write(chunk);
+    },
+  };
 }
 
 /** `file:line:col: warning: message`, or `ocikit build: warning: message` when it has no place. */

@@ -23,9 +23,9 @@ import {
   parseImageSource,
 } from "@ocikit/oci";
 import { type Command, Option } from "commander";
-import { createCommandPuller, openOciContext } from "./cache-command.js";
 import type { CliIo, TextSink } from "./cli-io.js";
 import { CliError } from "./errors.js";
+import { createCommandPuller, openOciContext } from "./oci-context.js";
 
 interface ExportOptions {
   readonly format: ExportFormat;

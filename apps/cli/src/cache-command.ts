@@ -3,70 +3,21 @@
  * packages/oci/README.md). `pull`, `ls`, `rm` (blobs shared with other images stay), `clean`,
  * `export` (oci, docker or filesystem tar), `import`, `push`.
  */
-import { homedir } from "node:os";
 import { clearSectionCache } from "@ocikit/build";
 import {
   cleanCache,
-  createAuthenticator,
-  dockerCredentials,
-  ImagePuller,
   listCachedImages,
   OciError,
-  OciLayoutStore,
   parseImageSource,
   pushCachedImage,
-  RegistryTransport,
   removeCachedImages,
 } from "@ocikit/oci";
 import type { Command } from "commander";
 import { registerCacheArchiveCommands } from "./cache-archive-commands.js";
 import type { CliIo } from "./cli-io.js";
 import { CliError } from "./errors.js";
-import { type OciSettings, ociSettings } from "./oci-settings.js";
-import { createPullProgress, formatBytes, type PullProgress, shortDigest } from "./pull-progress.js";
-
-/** What image commands need: the cache, a transport with credentials, the settings. */
-export interface OciContext {
-  readonly settings: OciSettings;
-  readonly store: OciLayoutStore;
-  readonly transport: RegistryTransport;
-}
-
-/** Opens (creating if needed) the cache and the registry transport for a command. */
-export async function openOciContext(command: Command, io: CliIo): Promise<OciContext> {
-  const settings = ociSettings(command, io);
-  const store = await OciLayoutStore.open(settings.cacheDir, { create: true });
-  const authenticator = createAuthenticator({
-    credentials: dockerCredentials({ env: io.env, homeDir: io.env.HOME ?? homedir() }),
-  });
-  const transport = new RegistryTransport({
-    authenticator,
-    mirrors: settings.mirrors,
-    insecureRegistries: settings.insecureRegistries,
-  });
-  return { settings, store, transport };
-}
-
-/** A puller for a command, drawing its progress on stderr (terminal, plain lines or JSON). */
-export function createCommandPuller(
-  ctx: OciContext,
-  io: CliIo,
-  options: { pull: boolean; verifyCached?: boolean },
-): { puller: ImagePuller; progress: PullProgress } {
-  const progress = createPullProgress(
-    io.stderr,
-    ctx.settings.json ? "json" : io.stderr.isTTY ? "tty" : "plain",
-  );
-  const puller = new ImagePuller({
-    store: ctx.store,
-    transport: ctx.transport,
-    platform: ctx.settings.platform,
-    pull: options.pull,
-    verifyCached: options.verifyCached ?? false,
-    onProgress: progress.onEvent,
-  });
-  return { puller, progress };
-}
+import { createCommandPuller, openOciContext } from "./oci-context.js";
+import { formatBytes, shortDigest } from "./pull-progress.js";
 
 /** Adds `cache` and its subcommands to `program`. */
 export function registerCacheCommand(program: Command, io: CliIo): void {
@@ -172,16 +123,14 @@ export function registerCacheCommand(program: Command, io: CliIo): void {
           else if (event.type === "warning") io.stderr.write(`warning: ${event.message}\n`);
         },
       });
-      io.stdout.write(
-        `${parseImageSource(target).kind === "registry" ? cacheName(target) : target} ${digest}\n`,
-      );
+      io.stdout.write(`${cacheName(target)} ${digest}\n`);
     });
 
   registerCacheArchiveCommands(cache, io);
 }
 
 /** The cache name for what the user typed: registry references are normalised, others kept. */
-export function cacheName(text: string): string {
+function cacheName(text: string): string {
   try {
     const source = parseImageSource(text);
     return source.kind === "registry" ? source.ref.name : text;

@@ -1,7 +1,8 @@
 /**
  * The global options every image-using command shares — `--cache`, `--arch`, `--mirror`,
  * `--insecure-registry`, `--pull`, `--json` — and what they resolve to: the cache directory is
- * `--cache`, else `$OCIKIT_CACHE`, else `$XDG_CACHE_HOME/ocikit`, else `~/.cache/ocikit`.
+ * `--cache`, else `$OCIKIT_CACHE`, else `$XDG_CACHE_HOME/ocikit`, else `~/.cache/ocikit`; the home
+ * directory (for `~/` and `~/.docker/config.json`) is `$HOME`, else the account's.
  */
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
@@ -12,6 +13,7 @@ import type { CliIo } from "./cli-io.js";
 /** Resolved global options. */
 export interface OciSettings {
   readonly cacheDir: string;
+  readonly homeDir: string;
   readonly platform: Platform;
   readonly mirrors: readonly Mirror[];
   readonly insecureRegistries: readonly string[];
@@ -57,8 +59,10 @@ export function addGlobalOptions(program: Command): Command {
 /** The settings in effect for a command. */
 export function ociSettings(command: Command, io: Pick<CliIo, "env" | "cwd">): OciSettings {
   const o = command.optsWithGlobals<GlobalOptionValues>();
+  const homeDir = io.env.HOME ?? homedir();
   return {
-    cacheDir: resolve(io.cwd, o.cache ?? defaultCacheDir(io.env)),
+    cacheDir: resolve(io.cwd, o.cache ?? defaultCacheDir(io.env, homeDir)),
+    homeDir,
     platform: o.arch ? { os: "linux", architecture: o.arch } : hostPlatform(),
     mirrors: o.mirror ?? [],
     insecureRegistries: o.insecureRegistry ?? [],
@@ -68,10 +72,10 @@ export function ociSettings(command: Command, io: Pick<CliIo, "env" | "cwd">): O
 }
 
 /** `$OCIKIT_CACHE`, else `$XDG_CACHE_HOME/ocikit`, else `~/.cache/ocikit`. */
-export function defaultCacheDir(env: Readonly<Record<string, string | undefined>>): string {
+function defaultCacheDir(env: CliIo["env"], homeDir: string): string {
   if (env.OCIKIT_CACHE) return env.OCIKIT_CACHE;
   if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, "ocikit");
-  return join(env.HOME ?? homedir(), ".cache", "ocikit");
+  return join(homeDir, ".cache", "ocikit");
 }
 
 function parseArch(value: string): string {

@@ -17,6 +17,11 @@ export interface PullProgress {
   finish(): void;
 }
 
+/** JSON lines with `--json`, rows redrawn in place on a terminal, plain lines otherwise. */
+export function progressMode(sink: TextSink, json: boolean): ProgressMode {
+  return json ? "json" : sink.isTTY ? "tty" : "plain";
+}
+
 /** Chooses the renderer: json when asked, a redrawn table on a terminal, plain lines otherwise. */
 export function createPullProgress(
   sink: TextSink,
