@@ -5,7 +5,7 @@
  * arm64/v8 are the same thing.
  */
 import { OciError } from "./errors.js";
-import type { Descriptor, ImageIndex, Platform } from "./types.js";
+import type { Descriptor, ImageConfig, ImageIndex, Platform } from "./types.js";
 
 /** The architectures ocikit builds for (`--arch`), in OCI's GOARCH spelling. */
 export const ARCHITECTURES = ["amd64", "arm64", "s390x", "riscv64"] as const;
@@ -41,6 +41,15 @@ export function parsePlatform(text: string): Platform {
   const [arch = "", variant] = hasOs ? rest : parts;
   const architecture = arch === "x86_64" ? "amd64" : arch === "aarch64" ? "arm64" : arch;
   return { os, architecture, ...(variant ? { variant } : {}) };
+}
+
+/** The platform an image config describes (for a manifest no index entry describes). */
+export function configPlatform(config: ImageConfig): Platform {
+  return {
+    os: config.os,
+    architecture: config.architecture,
+    ...(config.variant ? { variant: config.variant } : {}),
+  };
 }
 
 /** `linux/arm64/v8`. */

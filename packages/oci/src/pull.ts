@@ -15,7 +15,13 @@ import type { Image } from "./image.js";
 import type { OciLayoutStore } from "./layout-store.js";
 import { Limiter } from "./limiter.js";
 import { describeManifest, type ManifestDocument, parseImageConfig, parseManifest } from "./manifest.js";
-import { attestationsFor, formatPlatform, platformMatches, selectManifest } from "./platform.js";
+import {
+  attestationsFor,
+  configPlatform,
+  formatPlatform,
+  platformMatches,
+  selectManifest,
+} from "./platform.js";
 import { parseRegistryRef, type RegistryRef, withDigest } from "./reference.js";
 import { RegistryClient } from "./registry-client.js";
 import type { RegistryTransport } from "./registry-transport.js";
@@ -114,14 +120,10 @@ export class ImagePuller {
       const m = manifestDoc.manifest;
       for (const blob of [m.config, ...m.layers]) if (!(await store.hasBlob(blob))) return undefined;
       const config = parseImageConfig(await store.readBlobBytes(m.config), `config of ${ref.name}`);
-      const imagePlatform = chosen.platform ?? {
-        os: config.os,
-        architecture: config.architecture,
-        ...(config.variant ? { variant: config.variant } : {}),
-      };
+      const imagePlatform = chosen.platform ?? configPlatform(config);
       if (
         doc.kind === "manifest" &&
-        !platformMatches(imagePlatform, { ...platform, variant: undefined } as Platform)
+        !platformMatches(imagePlatform, { os: platform.os, architecture: platform.architecture })
       )
         return undefined;
       return blobImage({
@@ -173,11 +175,7 @@ export class ImagePuller {
     const manifest = manifestDoc.manifest;
     await this.#fetchBlobs(client, ref, [manifest.config, ...manifest.layers]);
     const config = parseImageConfig(await store.readBlobBytes(manifest.config), `config of ${ref.name}`);
-    const imagePlatform: Platform = chosen.platform ?? {
-      os: config.os,
-      architecture: config.architecture,
-      ...(config.variant ? { variant: config.variant } : {}),
-    };
+    const imagePlatform = chosen.platform ?? configPlatform(config);
     if (
       top.kind === "manifest" &&
       !platformMatches(imagePlatform, { os: platform.os, architecture: platform.architecture })

@@ -22,7 +22,7 @@ import type { BlobSource } from "../image.js";
 import { type LayerEncoding, sniffLayerEncoding } from "../layer-decompress.js";
 import { parseImageConfig } from "../manifest.js";
 import { MediaType } from "../media-types.js";
-import { formatPlatform, platformMatches } from "../platform.js";
+import { configPlatform, formatPlatform, platformMatches } from "../platform.js";
 import { parseRegistryRef } from "../reference.js";
 import type { Descriptor, ImageConfig, ImageManifest, Platform } from "../types.js";
 import { type RawImage, withRawBlobs } from "./raw-image.js";
@@ -172,15 +172,6 @@ export function checkDiffIds(config: ImageConfig, layers: readonly DockerLayerBl
       );
     }
   });
-}
-
-/** The platform a config describes. */
-export function configPlatform(config: ImageConfig): Platform {
-  return {
-    os: config.os,
-    architecture: config.architecture,
-    ...(config.variant ? { variant: config.variant } : {}),
-  };
 }
 
 const HEAD_BYTES = 16;

@@ -26,11 +26,11 @@ import { sniffLayerEncoding } from "../layer-decompress.js";
 import { type IngestedBlob, type OciLayoutStore, REF_NAME_ANNOTATION } from "../layout-store.js";
 import { parseImageConfig, parseManifest } from "../manifest.js";
 import { MediaType } from "../media-types.js";
+import { configPlatform } from "../platform.js";
 import { readTar } from "../tar-reader.js";
 import type { Descriptor } from "../types.js";
 import {
   checkDiffIds,
-  configPlatform,
   type DockerLayerBlob,
   MAX_CONFIG_BYTES,
   MAX_DOCKER_MANIFEST_BYTES,
