@@ -119,7 +119,6 @@ export async function build(loaded: LoadedConfig, options: BuildOptions): Promis
     const since = performance.now();
     if (format === "kernel+initrd") {
       const parts = await initrdParts();
-      if (!parts.kernel) throw noKernel();
       out(format, `${base}-kernel`, await concatFilesAtomic(`${base}-kernel`, [parts.kernel]), since);
       const initrdPath = `${base}-initrd.img`;
       out(
@@ -137,7 +136,6 @@ export async function build(loaded: LoadedConfig, options: BuildOptions): Promis
         );
     } else if (format === "tar-kernel-initrd") {
       const parts = await initrdParts();
-      if (!parts.kernel) throw noKernel();
       const path = `${base}-initrd.tar`;
       out(
         format,
@@ -146,16 +144,14 @@ export async function build(loaded: LoadedConfig, options: BuildOptions): Promis
         since,
       );
     } else {
-      const entries = rootfsEntries(plan, format === "docker");
-      const path =
-        "path" in (options.output ?? {})
-          ? (options.output as { path: string }).path
-          : `${base}.${format === "docker" ? "docker" : "tar"}`;
-      if (options.output && "stdout" in options.output) {
-        await options.output.stdout(writeTar(entries));
+      const tar = writeTar(rootfsEntries(plan, format === "docker"));
+      const { output } = options;
+      if (output && "stdout" in output) {
+        await output.stdout(tar);
         out(format, "-", 0, since);
       } else {
-        out(format, path, await writeFileAtomic(path, writeTar(entries)), since);
+        const path = output?.path ?? `${base}.${format === "docker" ? "docker" : "tar"}`;
+        out(format, path, await writeFileAtomic(path, tar), since);
       }
     }
   }
@@ -229,11 +225,14 @@ async function resolveImages(
 
 interface InitrdParts {
   readonly members: readonly string[];
-  readonly kernel?: string;
+  readonly kernel: string;
   readonly ucode?: string;
 }
 
-/** Builds (or finds) every section's member, `concurrency` at a time, and keeps their order. */
+/**
+ * Builds (or finds) every section's member, `concurrency` at a time, and keeps their order.
+ * @throws {BuildError} BUILD_NO_KERNEL when no section gave a kernel
+ */
 async function buildInitrdParts(
   plan: BuildPlan,
   options: BuildOptions,
@@ -260,11 +259,12 @@ async function buildInitrdParts(
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));
-  const kernel = results.find((r) => r.kernel);
+  const boot = results.find((r) => r.kernel);
+  if (!boot?.kernel) throw noKernel();
   return {
     members: results.map((r) => r.cpio),
-    ...(kernel?.kernel ? { kernel: kernel.kernel } : {}),
-    ...(kernel?.ucode ? { ucode: kernel.ucode } : {}),
+    kernel: boot.kernel,
+    ...(boot.ucode ? { ucode: boot.ucode } : {}),
   };
 }
 
@@ -297,7 +297,7 @@ async function* kernelInitrdEntries(parts: InitrdParts, cmdline: string): AsyncI
       body: () => concatFiles(paths),
     };
   };
-  if (parts.kernel) yield await member("kernel", [parts.kernel]);
+  yield await member("kernel", [parts.kernel]);
   yield await member("initrd.img", parts.members);
   yield fileEntry("cmdline", cmdline, 0o644);
   if (parts.ucode) yield await member("ucode.cpio", [parts.ucode]);
