@@ -41,7 +41,6 @@ export interface BuildPlan {
   readonly sections: readonly PlannedSection[];
   /** The kernel command line (written to `boot/cmdline` and `NAME-cmdline`). */
   readonly cmdline: string;
-  readonly hasKernel: boolean;
 }
 
 export interface PlanOptions {
@@ -166,11 +165,7 @@ export async function planBuild(loaded: LoadedConfig, options: PlanOptions): Pro
       },
     });
   }
-  return {
-    sections,
-    cmdline: config.kernel?.cmdline ?? "",
-    hasKernel: config.kernel?.image !== undefined && config.kernel.image !== "",
-  };
+  return { sections, cmdline: config.kernel?.cmdline ?? "" };
 }
 
 function sectionKey(kind: string, provenance: Provenance, inputs: unknown): string {
