@@ -63,7 +63,6 @@ export function registerCacheArchiveCommands(cache: Command, io: CliIo): void {
       try {
         image = await openImage(ref, {
           puller,
-          store: ctx.store,
           platform: ctx.settings.platform,
           cwd: io.cwd,
         });

@@ -206,7 +206,6 @@ async function resolveImages(
     [...refs].map(async (ref) => {
       const image = await openImage(ref, {
         puller: options.puller,
-        store: options.store,
         platform: options.platform,
         cwd: options.cwd,
       }).catch((error: unknown) => {

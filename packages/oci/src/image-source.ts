@@ -4,10 +4,9 @@
  * layout directory), `oci-archive:FILE[:REF]` (a tar of one) and `docker-archive:FILE[:REF]`
  * (`docker save` output). As in containers/image, the path ends at the first `:`.
  */
-import { type RawImage, readBlobBytes, withRawBlobs } from "./archive/raw-image.js";
 import { blobImage } from "./blob-image.js";
 import { OciError } from "./errors.js";
-import type { BlobSource } from "./image.js";
+import { type BlobSource, type RawImage, readBlobBytes } from "./image.js";
 import { OciLayoutStore, REF_NAME_ANNOTATION } from "./layout-store.js";
 import { parseManifest } from "./manifest.js";
 import { formatPlatform, platformMatches, selectManifest } from "./platform.js";
@@ -123,26 +122,22 @@ export async function imageFromDescriptor(
         `${ref} is an image for ${formatPlatform(entry.platform)}, not ${formatPlatform(platform)}`,
       );
     }
-    const image = blobImage({
+    return blobImage({
       ref,
       source,
-      digest: top.digest,
-      manifest: top.manifest,
+      manifest: top,
       ...(entry.platform ? { platform: entry.platform } : {}),
     });
-    return withRawBlobs(image, top.bytes, source);
   }
   const chosen = selectManifest(top.index, platform, ref);
   const doc = parseManifest(await readBlobBytes(source, chosen), chosen.mediaType, ref);
   if (doc.kind !== "manifest")
     throw new OciError("OCI_BAD_MANIFEST", `${ref}: nested indexes are not supported`);
-  const image = blobImage({
+  return blobImage({
     ref,
     source,
-    digest: doc.digest,
-    manifest: doc.manifest,
+    manifest: doc,
     indexDigest: top.digest,
     ...(chosen.platform ? { platform: chosen.platform } : {}),
   });
-  return withRawBlobs(image, doc.bytes, source);
 }

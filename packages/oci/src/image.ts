@@ -32,8 +32,38 @@ export interface Image {
   layers(): Promise<readonly Layer[]>;
 }
 
+/**
+ * An image that also hands out its manifest and config exactly as stored, byte for byte
+ * (go-containerregistry's `RawManifest`/`RawConfigFile`). Exporting an image as an OCI layout or a
+ * `docker save` archive needs those bytes: a re-encoded manifest or config would have another
+ * digest, hence be another image. Every image `blobImage` makes (so every image this package opens
+ * or pulls) is one.
+ */
+export interface RawImage extends Image {
+  /** The manifest's bytes; their sha256 is `digest`. */
+  rawManifest(): Promise<Uint8Array>;
+  /** The config blob's bytes, verified against the manifest's config descriptor. */
+  rawConfig(): Promise<Uint8Array>;
+}
+
+/** Whether `image` can hand out its manifest and config as stored. */
+export function isRawImage(image: Image): image is RawImage {
+  const candidate = image as Partial<RawImage>;
+  return typeof candidate.rawManifest === "function" && typeof candidate.rawConfig === "function";
+}
+
 /** Something that can hand out verified blobs by descriptor: the core every backing implements. */
 export interface BlobSource {
   /** Streams the blob named by `descriptor`, verified against its digest and size. */
   readBlob(descriptor: Pick<Descriptor, "digest" | "size" | "mediaType">): AsyncIterable<Uint8Array>;
+}
+
+/** Reads a whole (small) blob from a source, verified there. */
+export async function readBlobBytes(
+  source: BlobSource,
+  descriptor: Pick<Descriptor, "digest" | "size" | "mediaType">,
+): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of source.readBlob(descriptor)) parts.push(chunk);
+  return Buffer.concat(parts);
 }

@@ -13,7 +13,6 @@ export { EXPORT_FORMATS, type ExportFormat, type ExportOptions, exportImage } fr
 export { type OpenImageOptions, openImage } from "./archive/image-resolver.js";
 export { type ImportOptions, type ImportResult, importArchive } from "./archive/import.js";
 export { OciArchiveBlobs, openOciArchiveImage, readArchiveIndex } from "./archive/oci-archive.js";
-export { isRawImage, type RawImage, withRawBlobs } from "./archive/raw-image.js";
 export { TarIndex, type TarMember } from "./archive/tar-index.js";
 export {
   AUTHENTICATOR_DEFAULTS,
@@ -49,7 +48,7 @@ export {
 } from "./digest.js";
 export { OciError, type OciErrorCode } from "./errors.js";
 export { type FlattenLayer, type FlattenOptions, flattenImage, flattenLayers } from "./flatten.js";
-export type { BlobSource, Image, Layer } from "./image.js";
+export { type BlobSource, type Image, isRawImage, type Layer, type RawImage } from "./image.js";
 export {
   formatImageSource,
   type ImageSource,

@@ -26,6 +26,9 @@ export type ManifestDocument =
       readonly manifest: ImageManifest;
     };
 
+/** A manifest document that is an image manifest (not an index). */
+export type ImageManifestDocument = Extract<ManifestDocument, { readonly kind: "manifest" }>;
+
 /**
  * Parses manifest bytes. `contentType` is the registry's Content-Type or the descriptor's media
  * type, used when the document has no `mediaType` field. `what` names it in messages.

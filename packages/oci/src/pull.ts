@@ -11,7 +11,7 @@
 import { blobImage } from "./blob-image.js";
 import type { Digest } from "./digest.js";
 import { OciError } from "./errors.js";
-import type { Image } from "./image.js";
+import type { RawImage } from "./image.js";
 import type { OciLayoutStore } from "./layout-store.js";
 import { Limiter } from "./limiter.js";
 import { describeManifest, type ManifestDocument, parseImageConfig, parseManifest } from "./manifest.js";
@@ -80,7 +80,7 @@ export class ImagePuller {
    * The image a registry reference names, for this puller's platform, from the cache or pulled.
    * @throws {OciError} OCI_BAD_REFERENCE, OCI_NOT_FOUND, OCI_PLATFORM_NOT_FOUND, OCI_UNAUTHORIZED, … (each naming the reference)
    */
-  async pull(refText: string): Promise<Image> {
+  async pull(refText: string): Promise<RawImage> {
     const ref = parseRegistryRef(refText);
     if (!this.#options.pull || ref.digest !== undefined) {
       const cached = await this.cached(ref);
@@ -102,7 +102,7 @@ export class ImagePuller {
    * read and verified; layers must be present with the right size — their bytes are verified
    * whenever they are read).
    */
-  async cached(ref: RegistryRef): Promise<Image | undefined> {
+  async cached(ref: RegistryRef): Promise<RawImage | undefined> {
     const { store, platform } = this.#options;
     const top = await store.resolveName(ref.name);
     if (!top || !(await store.hasBlob(top))) return undefined;
@@ -129,10 +129,10 @@ export class ImagePuller {
       return blobImage({
         ref: ref.name,
         source: store,
-        digest: manifestDoc.digest,
-        manifest: m,
+        manifest: manifestDoc,
         ...(doc.kind === "index" ? { indexDigest: doc.digest } : {}),
         platform: imagePlatform,
+        config,
       });
     } catch (error) {
       // A damaged cached manifest or config is not fatal: it is fetched again.
@@ -151,7 +151,7 @@ export class ImagePuller {
     }
   }
 
-  async #fromRegistry(ref: RegistryRef): Promise<Image> {
+  async #fromRegistry(ref: RegistryRef): Promise<RawImage> {
     const { store, platform } = this.#options;
     const client = this.#client(ref.registry);
     const top = await client.getManifest(ref);
@@ -193,10 +193,10 @@ export class ImagePuller {
     return blobImage({
       ref: ref.name,
       source: store,
-      digest: manifestDoc.digest,
-      manifest,
+      manifest: manifestDoc,
       ...(top.kind === "index" ? { indexDigest: top.digest } : {}),
       platform: imagePlatform,
+      config,
     });
   }
 

@@ -18,14 +18,13 @@ import { createHash } from "node:crypto";
 import { blobImage } from "../blob-image.js";
 import { type Digest, sha256Digest, verifyBlob } from "../digest.js";
 import { OciError } from "../errors.js";
-import type { BlobSource } from "../image.js";
+import type { BlobSource, RawImage } from "../image.js";
 import { type LayerEncoding, sniffLayerEncoding } from "../layer-decompress.js";
-import { parseImageConfig } from "../manifest.js";
+import { type ImageManifestDocument, parseImageConfig } from "../manifest.js";
 import { MediaType } from "../media-types.js";
 import { configPlatform, formatPlatform, platformMatches } from "../platform.js";
 import { parseRegistryRef } from "../reference.js";
 import type { Descriptor, ImageConfig, ImageManifest, Platform } from "../types.js";
-import { type RawImage, withRawBlobs } from "./raw-image.js";
 import { TarIndex, type TarMember } from "./tar-index.js";
 
 /** One image of `manifest.json`, as `docker save` writes it. */
@@ -133,7 +132,7 @@ export function synthesizeManifest(
   config: { readonly digest: Digest; readonly size: number },
   layers: readonly DockerLayerBlob[],
   what: string,
-): { readonly bytes: Uint8Array; readonly manifest: ImageManifest } {
+): ImageManifestDocument {
   const manifest: ImageManifest = {
     schemaVersion: 2,
     mediaType: MediaType.ociManifest,
@@ -148,7 +147,8 @@ export function synthesizeManifest(
       return { mediaType: LAYER_MEDIA_TYPES[layer.encoding], digest: layer.digest, size: layer.size };
     }),
   };
-  return { bytes: Buffer.from(JSON.stringify(manifest)), manifest };
+  const bytes = Buffer.from(JSON.stringify(manifest));
+  return { kind: "manifest", mediaType: MediaType.ociManifest, bytes, digest: sha256Digest(bytes), manifest };
 }
 
 /**
@@ -278,7 +278,6 @@ export async function openDockerArchiveImage(
       `${ref} is an image for ${formatPlatform(imagePlatform)}, not ${formatPlatform(platform)} (choose it with --arch ${imagePlatform.architecture})`,
     );
   }
-  const { bytes, manifest } = synthesizeManifest(configBlob, layers, `${file}: ${ref}`);
-  const image = blobImage({ ref, source, digest: sha256Digest(bytes), manifest, platform: imagePlatform });
-  return withRawBlobs(image, bytes, source);
+  const manifest = synthesizeManifest(configBlob, layers, `${file}: ${ref}`);
+  return blobImage({ ref, source, manifest, platform: imagePlatform, config });
 }

@@ -3,9 +3,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RawImage } from "../image.js";
 import { openLayoutImage } from "../image-source.js";
 import { exportImage } from "./export.js";
-import type { RawImage } from "./raw-image.js";
 import {
   type BuiltImage,
   collect,

@@ -1,14 +1,13 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { blobImage } from "../blob-image.js";
 import { flattenImage } from "../flatten.js";
+import type { Image, RawImage } from "../image.js";
 import { openLayoutImage } from "../image-source.js";
 import { readTar } from "../tar-reader.js";
 import { openDockerArchiveImage } from "./docker-archive.js";
 import { exportImage } from "./export.js";
 import { openOciArchiveImage } from "./oci-archive.js";
-import type { RawImage } from "./raw-image.js";
 import { TarIndex } from "./tar-index.js";
 import {
   type BuiltImage,
@@ -143,12 +142,13 @@ describe("exportImage", () => {
   });
 
   it("oci and docker need the stored bytes: a plain Image is a programming error", async () => {
-    const plain = blobImage({
+    const plain: Image = {
       ref: "x",
-      source: { readBlob: () => [] as never },
       digest: image.digest,
-      manifest: await image.manifest(),
-    });
+      manifest: () => image.manifest(),
+      config: () => image.config(),
+      layers: () => image.layers(),
+    };
     await expect(collect(exportImage(plain, "oci"))).rejects.toMatchObject({ name: "InternalError" });
   });
 

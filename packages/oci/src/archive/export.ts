@@ -21,14 +21,13 @@ import { entryFromBytes, type FsEntry } from "@ocikit/fs";
 import { type Digest, splitDigest } from "../digest.js";
 import { OciError } from "../errors.js";
 import { flattenImage } from "../flatten.js";
-import type { Image, Layer } from "../image.js";
+import { type Image, isRawImage, type Layer, type RawImage } from "../image.js";
 import { CONTAINERD_NAME_ANNOTATION } from "../image-source.js";
 import { REF_NAME_ANNOTATION } from "../layout-store.js";
 import { layerCompression, MediaType } from "../media-types.js";
 import { parseRegistryRef } from "../reference.js";
 import { writeTar } from "../tar-writer.js";
 import type { Descriptor } from "../types.js";
-import { isRawImage, type RawImage } from "./raw-image.js";
 
 /** The formats of `exportImage`. */
 export const EXPORT_FORMATS = ["oci", "docker", "filesystem"] as const;
@@ -162,7 +161,7 @@ async function* withSignal(entries: readonly FsEntry[], signal?: AbortSignal): A
  * returns does); "filesystem" takes any image.
  * @example
  * ```ts
- * const image = await openImage("docker.io/library/alpine:3.20", { puller, platform, store });
+ * const image = await openImage("docker.io/library/alpine:3.20", { puller, platform });
  * await pipeline(Readable.from(exportImage(image, "docker", { name: image.ref })), createWriteStream("alpine.tar"));
  * ```
  * @throws {OciError} OCI_BAD_REFERENCE (a docker archive name without a tag); what reading the

@@ -44,7 +44,6 @@ describe("openImage", () => {
     puller = new ImagePuller({ store, platform: amd64, transport: new RegistryTransport({ retries: 0 }) });
     const image = await openImage("oci:cache:localhost:5000/team/app:1", {
       puller,
-      store,
       platform: amd64,
       cwd: temp.path,
     });
@@ -66,7 +65,7 @@ describe("openImage", () => {
     ["an OCI archive", "oci-archive:app.tar"],
     ["an OCI archive by name", "oci-archive:app.tar:docker.io/library/app:1"],
   ])("opens %s with its stored bytes", async (_name, ref) => {
-    const image = await openImage(ref, { puller, store, platform: amd64, cwd: temp.path });
+    const image = await openImage(ref, { puller, platform: amd64, cwd: temp.path });
     expect(image.digest).toBe(built.descriptor.digest);
     expect(Buffer.from(await image.rawManifest()).equals(built.manifestBytes)).toBe(true);
     expect(Buffer.from(await image.rawConfig()).equals(built.configBytes)).toBe(true);
@@ -75,7 +74,6 @@ describe("openImage", () => {
   it("opens a docker archive as the manifest it synthesizes", async () => {
     const image = await openImage("docker-archive:docker.tar:app:1", {
       puller,
-      store,
       platform: amd64,
       cwd: temp.path,
     });
@@ -85,7 +83,7 @@ describe("openImage", () => {
   });
 
   it("pulls a registry reference that is not cached", async () => {
-    const error = await openImage(`${registry}/team/other:1`, { puller, store, platform: amd64 }).catch(
+    const error = await openImage(`${registry}/team/other:1`, { puller, platform: amd64 }).catch(
       (e: unknown) => e,
     );
     expect(error).toMatchObject({
@@ -100,7 +98,7 @@ describe("openImage", () => {
     ["a missing archive", "oci-archive:none.tar", "OCI_NOT_FOUND"],
     ["a missing layout", "oci:none", "OCI_NOT_CACHED"],
   ])("refuses %s", async (_name, ref, code) => {
-    await expect(openImage(ref, { puller, store, platform: amd64, cwd: temp.path })).rejects.toMatchObject({
+    await expect(openImage(ref, { puller, platform: amd64, cwd: temp.path })).rejects.toMatchObject({
       code,
     });
   });

@@ -21,6 +21,7 @@
 import { createReadStream } from "node:fs";
 import { type ExpectedBlob, isDigest } from "../digest.js";
 import { OciError } from "../errors.js";
+import { readBlobBytes } from "../image.js";
 import { CONTAINERD_NAME_ANNOTATION } from "../image-source.js";
 import { sniffLayerEncoding } from "../layer-decompress.js";
 import { type IngestedBlob, type OciLayoutStore, REF_NAME_ANNOTATION } from "../layout-store.js";
@@ -38,7 +39,6 @@ import {
   parseDockerManifestJson,
   synthesizeManifest,
 } from "./docker-archive.js";
-import { readBlobBytes } from "./raw-image.js";
 import { symlinkTarget } from "./tar-index.js";
 
 /** Options of `importArchive`. */

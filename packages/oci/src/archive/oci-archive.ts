@@ -8,12 +8,11 @@
  */
 import { splitDigest, verifyBlob } from "../digest.js";
 import { OciError } from "../errors.js";
-import type { BlobSource } from "../image.js";
+import type { BlobSource, RawImage } from "../image.js";
 import { imageFromDescriptor, pickLayoutEntry } from "../image-source.js";
 import { parseManifest } from "../manifest.js";
 import { MediaType } from "../media-types.js";
 import type { Descriptor, ImageIndex, Platform } from "../types.js";
-import type { RawImage } from "./raw-image.js";
 import { TarIndex } from "./tar-index.js";
 
 // index.json of a layout names images; a few MiB would already be a very odd one.

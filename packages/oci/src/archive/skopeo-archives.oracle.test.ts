@@ -5,11 +5,11 @@ import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flattenImage } from "../flatten.js";
+import type { RawImage } from "../image.js";
 import { openLayoutImage } from "../image-source.js";
 import { openDockerArchiveImage } from "./docker-archive.js";
 import { importArchive } from "./import.js";
 import { openOciArchiveImage } from "./oci-archive.js";
-import type { RawImage } from "./raw-image.js";
 import {
   type BuiltImage,
   listing,
