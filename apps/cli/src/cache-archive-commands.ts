@@ -7,8 +7,8 @@
  * asked for.
  */
 import { once } from "node:events";
-import { createReadStream, createWriteStream } from "node:fs";
-import { open, rename, rm } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { type FileHandle, open, rename, rm } from "node:fs/promises";
 import { resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -121,13 +121,14 @@ async function* bytesOf(chunks: AsyncIterable<Uint8Array | string>): AsyncIterab
 }
 
 /**
- * A file's bytes as a stream, after checking that it can be opened (so that a typo is reported as
- * such, not as a stream error).
+ * A file's bytes as a stream, opened here so that a typo is reported as such, not as a stream error
+ * (the stream closes the file).
  * @throws {OciError} OCI_NOT_FOUND when the file does not exist; OCI_BAD_ARCHIVE when it cannot be read
  */
 async function openInput(path: string): Promise<AsyncIterable<Uint8Array>> {
+  let handle: FileHandle;
   try {
-    await (await open(path, "r")).close();
+    handle = await open(path, "r");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT")
@@ -138,7 +139,7 @@ async function openInput(path: string): Promise<AsyncIterable<Uint8Array>> {
       { cause: error },
     );
   }
-  return createReadStream(path, { highWaterMark: 1 << 20 });
+  return handle.createReadStream({ highWaterMark: 1 << 20 });
 }
 
 /** Writes bytes to a sink, waiting for "drain" when it is a stream that asks for it (a pipe). */

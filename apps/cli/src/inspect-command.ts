@@ -6,8 +6,7 @@
  * what its first entries are.
  */
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { resolve } from "node:path";
 import { LOCATION_RECORD, SOURCE_RECORD } from "@ocikit/build";
 import type { FsEntry } from "@ocikit/fs";
@@ -16,6 +15,7 @@ import { readTar } from "@ocikit/oci";
 import type { Command } from "commander";
 import type { CliIo } from "./cli-io.js";
 import { CliError } from "./errors.js";
+import { shortDigest } from "./pull-progress.js";
 
 /** Adds `inspect` to `program`. */
 export function registerInspectCommand(program: Command, io: CliIo): void {
@@ -25,15 +25,18 @@ export function registerInspectCommand(program: Command, io: CliIo): void {
       "list what an initrd or a tar holds (path, type, mode, owner, size, digest), grouped by section",
     )
     .argument("<file>", "an initrd (NAME-initrd.img) or a tar (NAME.tar, NAME.docker)")
+    // Listed for `inspect --help`; the program's own --json takes the flag wherever it is written,
+    // so read it from the merged options.
     .option("--json", "one JSON object per entry")
-    .action(async (file: string, options: { json?: boolean }, command: Command) => {
-      const json = options.json ?? command.optsWithGlobals<{ json?: boolean }>().json ?? false;
+    .action(async (file: string, _options: unknown, command: Command) => {
+      const json = command.optsWithGlobals<{ json?: boolean }>().json ?? false;
       await inspect(resolve(io.cwd, file), file, json, io);
     });
 }
 
 async function inspect(path: string, shown: string, json: boolean, io: CliIo): Promise<void> {
-  const kind = await sniff(path, shown);
+  const { kind, handle } = await openArchive(path, shown);
+  const bytes = handle.createReadStream({ start: 0 });
   let group: string | undefined;
   const print = (label: string, entry: FsEntry, digest: string | undefined): void => {
     if (json) {
@@ -50,7 +53,7 @@ async function inspect(path: string, shown: string, json: boolean, io: CliIo): P
     io.stdout.write(`${formatEntry(entry, digest)}\n`);
   };
   if (kind === "tar") {
-    for await (const entry of readTar(createReadStream(path), { source: shown })) {
+    for await (const entry of readTar(bytes, { source: shown })) {
       const location = entry.pax?.[LOCATION_RECORD];
       const source = entry.pax?.[SOURCE_RECORD];
       print(
@@ -63,7 +66,7 @@ async function inspect(path: string, shown: string, json: boolean, io: CliIo): P
   }
   let member = -1;
   let label = "";
-  for await (const entry of readInitrd(createReadStream(path))) {
+  for await (const entry of readInitrd(bytes)) {
     if (entry.member !== member) {
       member = entry.member;
       label = `member ${member}${entry.compression === "none" ? ", uncompressed" : ""}: ${describeMember(entry.path)}`;
@@ -83,14 +86,14 @@ function describeMember(first: string): string {
 }
 
 /** `file 0644 0:0 160 sha256:abcd… path -> target`, columns as `ls -l` would order them. */
-export function formatEntry(entry: FsEntry, digest: string | undefined): string {
+function formatEntry(entry: FsEntry, digest: string | undefined): string {
   const mode = entry.mode.toString(8).padStart(4, "0");
   const size =
     entry.type === "char" || entry.type === "block"
       ? `${entry.devMajor ?? 0},${entry.devMinor ?? 0}`
       : String(entry.size);
   const target = entry.linkTarget !== undefined ? ` -> ${entry.linkTarget}` : "";
-  return `${entry.type.padEnd(8)} ${mode} ${`${entry.uid}:${entry.gid}`.padEnd(9)} ${size.padStart(9)} ${digest ? digest.slice(0, 19) : "-".padEnd(19)} ${entry.path}${target}`;
+  return `${entry.type.padEnd(8)} ${mode} ${`${entry.uid}:${entry.gid}`.padEnd(9)} ${size.padStart(9)} ${digest ? shortDigest(digest) : "-".padEnd(19)} ${entry.path}${target}`;
 }
 
 async function digestOf(entry: FsEntry): Promise<string | undefined> {
@@ -100,30 +103,36 @@ async function digestOf(entry: FsEntry): Promise<string | undefined> {
   return `sha256:${hash.digest("hex")}`;
 }
 
-async function sniff(path: string, shown: string): Promise<"tar" | "initrd"> {
-  let head: Buffer;
+/**
+ * Opens the file and tells a tar from an initrd by its first 512 bytes; the caller reads the rest
+ * through the same handle (its stream closes it).
+ * @throws {CliError} CLI_READ_FAILED when it cannot be read; CLI_USAGE when it is neither
+ */
+async function openArchive(
+  path: string,
+  shown: string,
+): Promise<{ kind: "tar" | "initrd"; handle: FileHandle }> {
+  let handle: FileHandle | undefined;
+  const head = Buffer.alloc(512);
   try {
-    const handle = await open(path, "r");
-    try {
-      head = Buffer.alloc(512);
-      await handle.read(head, 0, 512, 0);
-    } finally {
-      await handle.close();
-    }
+    handle = await open(path, "r");
+    await handle.read(head, 0, 512, 0);
   } catch (error) {
+    await handle?.close();
     throw new CliError(
       "CLI_READ_FAILED",
       `ocikit inspect: cannot read ${shown}: ${(error as Error).message}`,
       { cause: error },
     );
   }
-  if (head.toString("latin1", 257, 262) === "ustar") return "tar";
+  if (head.toString("latin1", 257, 262) === "ustar") return { kind: "tar", handle };
   if (
     (head[0] === 0x1f && head[1] === 0x8b) ||
     head.toString("latin1", 0, 6) === "070701" ||
     head.toString("latin1", 0, 6) === "070702"
   )
-    return "initrd";
+    return { kind: "initrd", handle };
+  await handle.close();
   throw new CliError(
     "CLI_USAGE",
     `ocikit inspect: ${shown} is neither a tar nor an initrd (gzip or cpio newc)`,
