@@ -16,10 +16,11 @@ import {
   generateBundleConfigs,
   type ImageEntry,
 } from "@ocikit/spec";
+import { findFreePort } from "@ocikit/test-registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_IMAGE_NAMES, type TestImageRole } from "./image-definitions.js";
 import { packInitrd, readLayoutImageConfig, unpackLayoutImage } from "./manual-rootfs.js";
-import { type BootResult, bootKernel, findFreePort, startVm } from "./qemu-boot.js";
+import { type BootResult, bootKernel, startVm } from "./qemu-boot.js";
 import { buildTestImages, type TestImages } from "./test-images.js";
 
 const run = promisify(execFile);

@@ -22,6 +22,9 @@
  * console.log(boot.poweredOff, boot.markersMissing);
  * ```
  */
+
+// For `forwardPorts` (`{ hostPort: await findFreePort(), guestPort: 22 }`); it lives in test-registry.
+export { findFreePort } from "@ocikit/test-registry";
 export { TestImagesError, type TestImagesErrorCode } from "./errors.js";
 export {
   IMAGE_DEFINITIONS,
@@ -42,7 +45,6 @@ export {
   type BootOptions,
   type BootResult,
   bootKernel,
-  findFreePort,
   type MarkerHit,
   type PortForward,
   probeKvm,

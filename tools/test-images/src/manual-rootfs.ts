@@ -7,7 +7,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { ContainerConfig } from "@ocikit/test-registry";
+import { type ContainerConfig, REF_NAME_ANNOTATION } from "@ocikit/test-registry";
 import { TestImagesError } from "./errors.js";
 import { makeDir } from "./image-tree.js";
 import { runCommand } from "./run-command.js";
@@ -31,9 +31,7 @@ async function readManifest(layoutDir: string, name: string): Promise<Manifest> 
   const index = JSON.parse(await readFile(join(layoutDir, "index.json"), "utf8")) as {
     manifests: readonly Descriptor[];
   };
-  const entry = index.manifests.find(
-    (manifest) => manifest.annotations?.["org.opencontainers.image.ref.name"] === name,
-  );
+  const entry = index.manifests.find((manifest) => manifest.annotations?.[REF_NAME_ANNOTATION] === name);
   if (!entry)
     throw new TestImagesError(
       "TEST_IMAGES_PACKAGE",

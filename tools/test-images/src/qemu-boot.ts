@@ -11,7 +11,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
-import { createServer } from "node:net";
 import { delimiter, join } from "node:path";
 import { TestImagesError } from "./errors.js";
 import { type Accelerator, type PortForward, qemuArgv } from "./qemu-argv.js";
@@ -289,17 +288,4 @@ function watch(child: ChildProcess, options: BootOptions, accel: Accelerator, ar
  */
 export async function bootKernel(options: BootOptions): Promise<BootResult> {
   return (await startVm(options)).result;
-}
-
-/** A TCP port on 127.0.0.1 that was free a moment ago, for {@link PortForward.hostPort}. */
-export async function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

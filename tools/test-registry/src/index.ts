@@ -37,6 +37,7 @@ export {
   type RequestLog,
   startFaultProxy,
 } from "./fault-proxy.js";
+export { findFreePort } from "./free-port.js";
 export {
   type BuiltImage,
   type BuiltLayer,

@@ -10,10 +10,10 @@ import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TestRegistryError } from "./errors.js";
+import { findFreePort } from "./free-port.js";
 import { type RegistryAuthConfig, registryConfigYaml } from "./registry-config.js";
 import { runCommand, tailOf } from "./run-command.js";
 import { startTokenIssuer, type TokenIssuer } from "./token-issuer.js";
@@ -77,17 +77,6 @@ export interface TestRegistry {
 const LOG_LIMIT_CHARS = 64 * 1024;
 const PORT_ATTEMPTS = 5;
 const STOP_GRACE_MS = 3000;
-
-/** A port that was free a moment ago on 127.0.0.1 (another process may take it: callers retry). */
-async function findFreePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no TCP address");
-  return address.port;
-}
 
 async function makeHtpasswd(workDir: string, username: string, password: string, signal?: AbortSignal) {
   // distribution 2.8 accepts bcrypt entries only.

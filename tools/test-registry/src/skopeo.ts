@@ -12,6 +12,7 @@
 import { copyFile, link, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { REF_NAME_ANNOTATION } from "./layout-builder.js";
 import { runCommand } from "./run-command.js";
 
 /** Where and as whom to reach a registry: a {@link TestRegistry}, or a fault proxy plus credentials. */
@@ -74,9 +75,7 @@ interface ManifestJson {
  */
 async function skopeoSource(layoutDir: string, name: string, scratch: string): Promise<string> {
   const index = JSON.parse(await readFile(join(layoutDir, "index.json"), "utf8")) as ManifestJson;
-  const top = index.manifests?.find(
-    (entry) => entry.annotations?.["org.opencontainers.image.ref.name"] === name,
-  );
+  const top = index.manifests?.find((entry) => entry.annotations?.[REF_NAME_ANNOTATION] === name);
   if (!top || OCI_TYPES.includes(top.mediaType)) return `oci:${layoutDir}:${name}`; // skopeo reports a missing name
   const blob = (digest: string) => join(layoutDir, "blobs", "sha256", digest.slice("sha256:".length));
   const dir = join(scratch, "dir");
