@@ -97,6 +97,30 @@ describe("decompressLayer", () => {
   });
 
   it.each([
+    ["gzip", Buffer.concat([gz.subarray(0, 10), Buffer.alloc(64, 0xff), gz.subarray(74)])],
+    ["zstd", badZstd],
+  ])(
+    "reports a corrupt blob's digest error, read to its end, rather than the decompressor's (%s)",
+    async (_name, input) => {
+      let rest = 0;
+      async function* source(): AsyncIterable<Uint8Array> {
+        yield input;
+        // Slow, so that the decompressor fails (at the first chunk) long before the blob's end.
+        for (let i = 0; i < 4; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          rest++;
+          yield Buffer.alloc(1024);
+        }
+        throw new OciError("OCI_CACHE_CORRUPT", "blob sha256:feed does not match its digest; removed");
+      }
+      await expect(collect(decompressLayer(MediaType.ociLayerGzip, source(), what))).rejects.toThrow(
+        expect.objectContaining({ code: "OCI_CACHE_CORRUPT" }),
+      );
+      expect(rest).toBe(4);
+    },
+  );
+
+  it.each([
     ["gzip", gz],
     ["plain", text],
   ])("closes the source when the consumer stops early (%s)", async (_name, input) => {

@@ -125,7 +125,9 @@ async function* unzstd(chunks: AsyncIterable<Uint8Array>, what: string): AsyncIt
 /**
  * Decompresses a layer blob into its tar stream. The magic bytes decide (see the module comment):
  * `mediaType` (`layerCompression`) is only a label here, used in messages. `what` names the layer in errors, e.g. `layer sha256:… of docker.io/library/alpine`.
- * Errors of the source stream (a digest mismatch) pass through unchanged.
+ * Errors of the source stream (a digest mismatch) pass through unchanged, and win over a
+ * decompression error: on corrupt data the rest of the blob is read so that its source can say
+ * whether the blob itself is damaged.
  * @example
  * ```ts
  * const tar = decompressLayer(descriptor.mediaType, verifyBlob(blob, descriptor, what), what);
@@ -149,7 +151,29 @@ export async function* decompressLayer(
   }
   // A gzip or zstd label without the magic is a mislabelled plain tar (the tar reader says so if it
   // is not a tar at all); an empty blob is an empty layer whatever its label.
-  if (sniffed === "gzip") yield* gunzip(all, what);
-  else if (sniffed === "zstd") yield* unzstd(all, what);
-  else yield* all;
+  if (sniffed === "none") {
+    yield* all;
+    return;
+  }
+  // The decompressor may fail before the blob's end, where its source checks the digest. Corrupt
+  // data is then most likely a corrupt blob: read the rest, so that the source's own verdict (a
+  // digest mismatch, or a damaged cache entry removed) is the error reported; the decompressor's
+  // complaint stands only for a blob that is what its digest says.
+  const source = all[Symbol.asyncIterator]();
+  const unclosable: AsyncIterable<Uint8Array> = {
+    [Symbol.asyncIterator]: () => ({
+      next: () => source.next(),
+      return: async () => ({ done: true, value: undefined }),
+    }),
+  };
+  try {
+    yield* sniffed === "gzip" ? gunzip(unclosable, what) : unzstd(unclosable, what);
+  } catch (error) {
+    if (error instanceof OciError && error.code === "OCI_BAD_LAYER") {
+      for (let next = await source.next(); !next.done; next = await source.next());
+    }
+    throw error;
+  } finally {
+    await source.return?.();
+  }
 }
