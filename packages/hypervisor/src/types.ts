@@ -36,7 +36,14 @@ export type BootTarget =
       readonly uefi: boolean;
     }
   | { readonly kind: "iso"; readonly prefix: string; readonly iso: string; readonly uefi: boolean }
-  | { readonly kind: "disk"; readonly prefix: string; readonly disk: string; readonly uefi: boolean };
+  | {
+      readonly kind: "disk";
+      readonly prefix: string;
+      readonly disk: string;
+      /** qemu's name for the image format ("raw", "qcow2"), when known; absent: qemu probes it. */
+      readonly format?: string;
+      readonly uefi: boolean;
+    };
 
 /** One `--disk [file=]PATH[,size=N][,format=F]`, as parsed (`size` in MiB; the flag's unit default is GiB). */
 export interface DiskSpec {
