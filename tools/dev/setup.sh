@@ -19,7 +19,9 @@ PNPM_VERSION=12.4.2
 #   tools/test-images (qemu boots under TCG, the installed kernel's modules and runc/busybox as ELF
 #   oracles, ssh into the sshd test image; GNU cpio packs its hand-made initrds; the images
 #   themselves come from `apt-get download`, which needs the package lists: ensure_apt_lists).
-DEBIAN_PACKAGES="docker-registry skopeo apache2-utils openssl zstd procps attr tar gzip cpio qemu-system-x86 qemu-utils linux-image-amd64 busybox-static runc openssh-server openssh-client"
+#   genisoimage xorriso ovmf: packages/hypervisor (isoinfo and xorriso read back the --data ISO in
+#   its oracle tests; OVMF is the UEFI firmware findUefiFirmware finds and its qemu check loads).
+DEBIAN_PACKAGES="docker-registry skopeo apache2-utils openssl zstd procps attr tar gzip cpio qemu-system-x86 qemu-utils linux-image-amd64 busybox-static runc openssh-server openssh-client genisoimage xorriso ovmf"
 
 say() { echo "setup: $*"; }
 die() { echo "setup: $*" >&2; exit 1; }
