@@ -5,7 +5,7 @@
  *   `parsePublish`, `parseNetworking`, `parseMemory`, `checkPortsFree`), the state directory and the
  *   files a run needs (`prepareStateDir`, `loadOrCreateMac`, `resolveDisks`, `findUefiFirmware`,
  *   `writeMetadataIso`), qemu's and xhyve's command lines (`qemuArgv`, `xhyveArgv`).
- * - Running qemu: the launcher, its console, QMP, the accelerator choice.
+ * - Running qemu: the launcher, its console, QMP, the accelerator choice; `runQemu` composes all of it.
  */
 export {
   ACCEL_DEFAULTS,
@@ -52,6 +52,13 @@ export {
   type QmpEvent,
   type QmpGreeting,
 } from "./qmp.js";
+export {
+  hostQemuArch,
+  type QemuRun,
+  RUN_QEMU_DEFAULTS,
+  type RunQemuOptions,
+  runQemu,
+} from "./run-qemu.js";
 export {
   MAX_SOCKET_PATH_BYTES,
   prepareStateDir,
