@@ -34,6 +34,9 @@ process.exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   stdin: { [Symbol.asyncIterator]: () => process.stdin[Symbol.asyncIterator]() },
+  ...(process.stdin.isTTY
+    ? { terminal: { setRawMode: (raw: boolean) => process.stdin.setRawMode(raw) } }
+    : {}),
   env: process.env,
   cwd: process.cwd(),
 });

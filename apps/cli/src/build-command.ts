@@ -9,6 +9,7 @@ import { type BuildOptions, type BuildResult, build } from "@ocikit/build";
 import {
   formatPos,
   isOutputFormat,
+  type LoadedConfig,
   loadConfig,
   OUTPUT_FORMATS,
   type OutputFormat,
@@ -22,7 +23,8 @@ import { openOciContext } from "./oci-context.js";
 import { progressMode } from "./pull-progress.js";
 import { readSources } from "./read-sources.js";
 
-interface BuildCommandOptions {
+/** `build`'s flags. */
+export interface BuildCommandOptions {
   readonly dryRun?: boolean;
   readonly format?: readonly OutputFormat[];
   readonly name?: string;
@@ -64,13 +66,33 @@ async function runBuild(
   command: Command,
   io: CliIo,
 ): Promise<void> {
-  const sources = await readSources(files, io, { command: "ocikit build" });
-  const loaded = loadConfig(sources);
-  for (const warning of loaded.warnings) io.stderr.write(`${formatWarning(warning)}\n`);
+  const loaded = await loadFiles(files, io, "ocikit build");
   if (options.dryRun) {
     io.stdout.write(renderConfigYaml(loaded.config));
     return;
   }
+  await buildLoaded(loaded, options, command, io);
+}
+
+/** Reads, validates and merges the YAML files, printing their warnings on stderr. */
+export async function loadFiles(
+  files: readonly string[],
+  io: CliIo,
+  commandName: string,
+): Promise<LoadedConfig> {
+  const sources = await readSources([...files], io, { command: commandName });
+  const loaded = loadConfig(sources);
+  for (const warning of loaded.warnings) io.stderr.write(`${formatWarning(warning)}\n`);
+  return loaded;
+}
+
+/** Builds a loaded configuration with `build`'s flags, showing progress on stderr (`test` uses it too). */
+export async function buildLoaded(
+  loaded: LoadedConfig,
+  options: Omit<BuildCommandOptions, "dryRun">,
+  command: Command,
+  io: CliIo,
+): Promise<BuildResult> {
   const ctx = await openOciContext(command, io);
   const formats: readonly OutputFormat[] =
     options.format ?? (loaded.config.outputs.length > 0 ? loaded.config.outputs : ["kernel+initrd"]);
@@ -97,6 +119,7 @@ async function runBuild(
     progress.finish();
   }
   progress.summary(result);
+  return result;
 }
 
 /** `-o FILE` writes that file; `-o -` streams the single output to standard output. */

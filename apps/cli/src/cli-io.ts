@@ -17,8 +17,10 @@ export interface TextSink {
 export interface CliIo {
   readonly stdout: TextSink;
   readonly stderr: TextSink;
-  /** Read only when a command is given `-` as a file. */
+  /** Read only when a command is given `-` as a file, or by `run` (typing to the guest). */
   readonly stdin: AsyncIterable<Uint8Array | string>;
+  /** Present when standard input is a terminal: `run` switches it to raw mode while attached. */
+  readonly terminal?: { setRawMode(raw: boolean): void };
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Relative paths on the command line are resolved against it. */
   readonly cwd: string;

@@ -11,7 +11,11 @@ export type CliErrorCode =
   /** A configuration file (or standard input) could not be read. */
   | "CLI_READ_FAILED"
   /** An output file could not be written (`cache export -o FILE`). */
-  | "CLI_WRITE_FAILED";
+  | "CLI_WRITE_FAILED"
+  /** `run`: the VM did not end cleanly (the guest panicked, was killed, or qemu failed). */
+  | "CLI_VM_FAILED"
+  /** `test`: the console did not show what `--expect` asked for in time. */
+  | "CLI_TEST_FAILED";
 
 /** An error of the command line, with a message of the form `ocikit COMMAND: what; what to do`. */
 export class CliError extends OcikitError {
@@ -29,6 +33,8 @@ const USER_ERROR_CODES: ReadonlySet<string> = new Set<string>([
   "BUILD_BAD_OPTIONS",
   "BUILD_NO_KERNEL",
   "BUILD_FILE_SOURCE",
+  "HV_BAD_OPTION",
+  "HV_ARTIFACT_MISSING",
 ]);
 
 /** 2 when the user must fix their input (CLI usage, unreadable file, a build option, any `SPEC_*` code), else 1. */

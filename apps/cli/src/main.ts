@@ -15,7 +15,9 @@ import { exitCodeOf } from "./errors.js";
 import { EXIT_CODES, type ExitCode } from "./exit-codes.js";
 import { registerInspectCommand } from "./inspect-command.js";
 import { addGlobalOptions } from "./oci-settings.js";
+import { registerRunCommand } from "./run-command.js";
 import { registerSchemaCommand } from "./schema-command.js";
+import { registerTestCommand } from "./test-command.js";
 import { registerVersionCommand, versionLine } from "./version-command.js";
 
 /**
@@ -58,7 +60,9 @@ function createProgram(io: CliIo): Command {
   registerBuildCommand(program, io);
   registerCacheCommand(program, io);
   registerInspectCommand(program, io);
+  registerRunCommand(program, io);
   registerSchemaCommand(program, io);
+  registerTestCommand(program, io);
   registerVersionCommand(program, io);
   return program;
 }

@@ -39,7 +39,7 @@ export function addGlobalOptions(program: Command): Command {
     )
     .option(
       "--arch <arch>",
-      `architecture of the images to use: ${ARCHITECTURES.join(", ")} (default: this machine's)`,
+      `architecture of the images to use (and of the guest to run): ${ARCHITECTURES.join(", ")}, or x86_64/aarch64 (default: this machine's)`,
       parseArch,
     )
     .option(
@@ -78,8 +78,11 @@ function defaultCacheDir(env: CliIo["env"], homeDir: string): string {
   return join(homeDir, ".cache", "ocikit");
 }
 
+/** qemu's (and uname's) names of the architectures, accepted for `--arch` as `linuxkit run` takes them. */
+const ARCH_ALIASES: Readonly<Record<string, string>> = { x86_64: "amd64", aarch64: "arm64" };
+
 function parseArch(value: string): string {
-  const { architecture } = parsePlatform(value);
+  const { architecture } = parsePlatform(ARCH_ALIASES[value] ?? value);
   if (!(ARCHITECTURES as readonly string[]).includes(architecture)) {
     throw new InvalidArgumentError(
       `unknown architecture "${value}"; expected one of ${ARCHITECTURES.join(", ")}`,
