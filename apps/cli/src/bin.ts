@@ -3,6 +3,8 @@
  * exit code. `bin/ocikit.js` imports it unconditionally (pnpm's bin shims defeat "is this the main
  * module" checks). Standard input is opened only if a command reads it.
  */
+
+import { isatty } from "node:tty";
 import { removeUnfinishedFilesSync } from "@ocikit/build";
 import { main } from "./main.js";
 
@@ -30,13 +32,21 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+let stdinRead = false;
 process.exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
-  stdin: { [Symbol.asyncIterator]: () => process.stdin[Symbol.asyncIterator]() },
-  ...(process.stdin.isTTY
-    ? { terminal: { setRawMode: (raw: boolean) => process.stdin.setRawMode(raw) } }
-    : {}),
+  stdin: {
+    [Symbol.asyncIterator]: () => {
+      stdinRead = true;
+      return process.stdin[Symbol.asyncIterator]();
+    },
+  },
+  // isatty(0), not process.stdin.isTTY: that getter would open standard input for every command.
+  ...(isatty(0) ? { terminal: { setRawMode: (raw: boolean) => process.stdin.setRawMode(raw) } } : {}),
   env: process.env,
   cwd: process.cwd(),
 });
+// `run` reads standard input until the VM ends; a pipe that stays open would keep a read pending,
+// and the process alive, after the command is done.
+if (stdinRead) process.stdin.destroy();
