@@ -133,9 +133,10 @@ export function registerRunCommand(program: Command, io: CliIo): void {
           return;
         }
         const run = await startVm(path, flags, command, io);
-        await attachConsole(run.vm, io);
+        const { endedByUser } = await attachConsole(run.vm, io);
         const end = await run.vm.ended;
-        if (end.clean) io.stderr.write(`ocikit run: ${end.summary}\n`);
+        // Ctrl-A x (as qemu's) or Ctrl-A p: the user ended it, which is not a failure.
+        if (end.clean || endedByUser) io.stderr.write(`ocikit run: ${end.summary}\n`);
         else throw new CliError("CLI_VM_FAILED", `ocikit run: ${end.summary}${qemuSaid(end.qemuStderr)}`);
       },
     );

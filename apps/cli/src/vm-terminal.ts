@@ -14,17 +14,23 @@ const POWERDOWN_GRACE_MS = 20_000;
 
 /**
  * Copies the console to `io.stdout` and `io.stdin` to the guest until the VM ends; then puts the
- * terminal back and stops reading. Resolves when the VM has ended.
+ * terminal back and stops reading. Resolves when the VM has ended, saying whether the user ended it
+ * from the console (Ctrl-A x or Ctrl-A p).
  */
-export async function attachConsole(vm: RunningVm, io: CliIo): Promise<void> {
+export async function attachConsole(vm: RunningVm, io: CliIo): Promise<{ endedByUser: boolean }> {
   const unsubscribe = vm.console.subscribe((chunk) => io.stdout.write(chunk), { replay: true });
   const terminal = io.terminal;
   terminal?.setRawMode(true);
   const input = io.stdin[Symbol.asyncIterator]();
   let ended = false;
+  let endedByUser = false;
   const run = (command: ConsoleCommand) => {
-    if (command === "help") io.stderr.write(`\r\n${CONSOLE_ESCAPE_HELP}`);
-    else if (command === "quit") void vm.kill();
+    if (command === "help") {
+      io.stderr.write(`\r\n${CONSOLE_ESCAPE_HELP}`);
+      return;
+    }
+    endedByUser = true;
+    if (command === "quit") void vm.kill();
     else void vm.stop({ graceMs: POWERDOWN_GRACE_MS });
   };
   const pump = (async () => {
@@ -52,4 +58,5 @@ export async function attachConsole(vm: RunningVm, io: CliIo): Promise<void> {
     void input.return?.();
     void pump;
   }
+  return { endedByUser };
 }

@@ -9,7 +9,8 @@
  *   examples/docker-sshd.yml with a fresh key in place of SSH_KEY, `ocikit run qemu --publish
  *   PORT:22`, the banner, `ssh root@127.0.0.1 uname -r` prints the kernel's release, `halt` over ssh
  *   ends the VM and `ocikit run` exits 0.
- * Three VM boots (~20 s each under TCG); the bad-input cases boot nothing.
+ * - on a terminal (script(1)), raw mode and the Ctrl-A keys.
+ * Four VM boots (~20 s each under TCG, the last stopped at the banner); bad input boots nothing.
  */
 import { execFile, spawn } from "node:child_process";
 import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -180,6 +181,56 @@ it("the 2017 scenario: ocikit run --publish, the banner, ssh uname -r, halt over
     expect(await exited).toBe(0);
     expect(stderr).toMatch(/ocikit run: the guest halted after [\d.]+ s/);
     expect(stdout).toContain("reboot: System halted");
+  } finally {
+    child.kill("SIGKILL");
+    await exited;
+  }
+}, 300_000);
+
+it("on a terminal, ocikit run puts it in raw mode: Ctrl-A h lists the keys, Ctrl-A x stops the VM, exit 0", async () => {
+  const built = await ocikit([...offline(), "build", "--dir", work, "--name", "tty", "examples/minimal.yml"]);
+  expect(built.code, built.stderr).toBe(0);
+  // script(1) gives the CLI a pseudo-terminal as its standard input and output.
+  const command = [
+    process.execPath,
+    "--conditions=source",
+    "--import",
+    tsxLoader,
+    bin,
+    "--cache",
+    cache,
+    "run",
+    "tty",
+  ]
+    .map((word) => `'${word}'`)
+    .join(" ");
+  const child = spawn("script", ["-qfec", command, "/dev/null"], {
+    cwd: work,
+    env: { ...process.env, HOME: work },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    output += chunk.toString("utf8");
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
+  const waitFor = async (pattern: RegExp, what: string) => {
+    for (const started = Date.now(); !pattern.test(output); ) {
+      if (child.exitCode !== null || Date.now() - started > 150_000)
+        throw new Error(`no ${what} on the terminal: ${output.slice(-3000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  try {
+    await waitFor(/Ctrl-A h for the console keys/, "start line");
+    await waitFor(/ocikit-init: welcome/, "banner");
+    child.stdin.write("\x01h");
+    await waitFor(/Ctrl-A x {7}stop the VM at once/, "help");
+    child.stdin.write("\x01x");
+    expect(await exited).toBe(0);
+    expect(output).toMatch(/ocikit run: the VM was killed after [\d.]+ s/);
+    // Raw mode ended with the VM: the terminal is back (script saw the program exit normally).
+    expect(output).not.toContain("reboot: Power down");
   } finally {
     child.kill("SIGKILL");
     await exited;
