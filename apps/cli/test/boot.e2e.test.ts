@@ -107,6 +107,44 @@ it("ocikit test fails with the pattern, the timeout and the console's tail when 
 // The real executable, so the console, stdin and the exit code go through real streams.
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const bin = join(repo, "apps/cli/bin/ocikit.js");
+/** The argv that runs the CLI from its sources in a child process. */
+const cliArgv = (args: string[]) => [
+  process.execPath,
+  "--conditions=source",
+  "--import",
+  tsxLoader,
+  bin,
+  ...args,
+];
+
+/** A child process whose output is collected, with a wait for a pattern in it. */
+function watchChild(program: string, args: string[]) {
+  const child = spawn(program, args, {
+    cwd: work,
+    env: { ...process.env, HOME: work },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const output = { stdout: "", stderr: "" };
+  child.stdout.on("data", (chunk: Buffer) => {
+    output.stdout += chunk.toString("utf8").replaceAll("\r", "");
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    output.stderr += chunk.toString("utf8");
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
+  const waitFor = async (pattern: RegExp, what: string) => {
+    for (const started = Date.now(); !pattern.test(output.stdout); ) {
+      if (child.exitCode !== null || Date.now() - started > 150_000)
+        throw new Error(`no ${what}: ${output.stderr}\n${output.stdout.slice(-3000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  const kill = async () => {
+    child.kill("SIGKILL");
+    await exited;
+  };
+  return { child, output, exited, waitFor, kill };
+}
 
 it("the 2017 scenario: ocikit run --publish, the banner, ssh uname -r, halt over ssh, exit 0", async () => {
   const key = join(work, "id_ed25519");
@@ -120,44 +158,20 @@ it("the 2017 scenario: ocikit run --publish, the banner, ssh uname -r, halt over
   expect(built.code, built.stderr).toBe(0);
 
   const hostPort = await findFreePort();
-  const child = spawn(
-    process.execPath,
-    [
-      "--conditions=source",
-      "--import",
-      tsxLoader,
-      bin,
-      "--cache",
-      cache,
-      "run",
-      "qemu",
-      "--publish",
-      `${hostPort}:22`,
-      "docker-sshd",
-    ],
-    { cwd: work, env: { ...process.env, HOME: work }, stdio: ["pipe", "pipe", "pipe"] },
-  );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString("utf8").replaceAll("\r", "");
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString("utf8");
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
-  const waitFor = async (pattern: RegExp, what: string) => {
-    for (const started = Date.now(); !pattern.test(stdout); ) {
-      if (child.exitCode !== null)
-        throw new Error(`ocikit run ended before ${what}: ${stderr}\n${stdout.slice(-3000)}`);
-      if (Date.now() - started > 150_000) throw new Error(`no ${what} within 150 s: ${stdout.slice(-3000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  };
+  const [program = "", ...args] = cliArgv([
+    "--cache",
+    cache,
+    "run",
+    "qemu",
+    "--publish",
+    `${hostPort}:22`,
+    "docker-sshd",
+  ]);
+  const { output, exited, waitFor, kill } = watchChild(program, args);
   try {
     await waitFor(/^ocikit-init: welcome/m, "banner");
     await waitFor(/Server listening on 0\.0\.0\.0 port 22/, "sshd");
-    expect(stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${hostPort} → guest 22/tcp`));
+    expect(output.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${hostPort} → guest 22/tcp`));
     const ssh = [
       "-i",
       key,
@@ -176,14 +190,13 @@ it("the 2017 scenario: ocikit run --publish, the banner, ssh uname -r, halt over
     const { stdout: release } = await run("ssh", [...ssh, "uname -r"], { timeout: 60_000 });
     // The test kernel is Debian's (ocikit-test/kernel:6.1), and the banner says which release.
     expect(release.trim()).toMatch(/^6\.1\.\d+-\d+-amd64$/);
-    expect(stdout).toContain(`(Linux ${release.trim()},`);
+    expect(output.stdout).toContain(`(Linux ${release.trim()},`);
     await run("ssh", [...ssh, "halt"], { timeout: 60_000 });
     expect(await exited).toBe(0);
-    expect(stderr).toMatch(/ocikit run: the guest halted after [\d.]+ s/);
-    expect(stdout).toContain("reboot: System halted");
+    expect(output.stderr).toMatch(/ocikit run: the guest halted after [\d.]+ s/);
+    expect(output.stdout).toContain("reboot: System halted");
   } finally {
-    child.kill("SIGKILL");
-    await exited;
+    await kill();
   }
 }, 300_000);
 
@@ -191,36 +204,11 @@ it("on a terminal, ocikit run puts it in raw mode: Ctrl-A h lists the keys, Ctrl
   const built = await ocikit([...offline(), "build", "--dir", work, "--name", "tty", "examples/minimal.yml"]);
   expect(built.code, built.stderr).toBe(0);
   // script(1) gives the CLI a pseudo-terminal as its standard input and output.
-  const command = [
-    process.execPath,
-    "--conditions=source",
-    "--import",
-    tsxLoader,
-    bin,
-    "--cache",
-    cache,
-    "run",
-    "tty",
-  ]
+  const command = cliArgv(["--cache", cache, "run", "tty"])
     .map((word) => `'${word}'`)
     .join(" ");
-  const child = spawn("script", ["-qfec", command, "/dev/null"], {
-    cwd: work,
-    env: { ...process.env, HOME: work },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    output += chunk.toString("utf8");
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
-  const waitFor = async (pattern: RegExp, what: string) => {
-    for (const started = Date.now(); !pattern.test(output); ) {
-      if (child.exitCode !== null || Date.now() - started > 150_000)
-        throw new Error(`no ${what} on the terminal: ${output.slice(-3000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
+  // The terminal's output (the console and ocikit's own lines) all comes out of script's stdout.
+  const { child, output, exited, waitFor, kill } = watchChild("script", ["-qfec", command, "/dev/null"]);
   try {
     await waitFor(/Ctrl-A h for the console keys/, "start line");
     await waitFor(/ocikit-init: welcome/, "banner");
@@ -228,12 +216,10 @@ it("on a terminal, ocikit run puts it in raw mode: Ctrl-A h lists the keys, Ctrl
     await waitFor(/Ctrl-A x {7}stop the VM at once/, "help");
     child.stdin.write("\x01x");
     expect(await exited).toBe(0);
-    expect(output).toMatch(/ocikit run: the VM was killed after [\d.]+ s/);
-    // Raw mode ended with the VM: the terminal is back (script saw the program exit normally).
-    expect(output).not.toContain("reboot: Power down");
+    expect(output.stdout).toMatch(/ocikit run: the VM was killed after [\d.]+ s/);
+    expect(output.stdout).not.toContain("reboot: Power down");
   } finally {
-    child.kill("SIGKILL");
-    await exited;
+    await kill();
   }
 }, 300_000);
 
