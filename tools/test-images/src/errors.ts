@@ -6,7 +6,7 @@ import { OcikitError } from "@ocikit/errors";
 
 /** Stable codes of {@link TestImagesError}. */
 export type TestImagesErrorCode =
-  /** A program the builder or the boot harness runs (apt-get, dpkg-deb, tar, qemu…) is not installed. */
+  /** A program the builder runs (apt-get, dpkg-deb, tar, cpio…) is not installed; qemu's absence is HV_TOOL_MISSING. */
   | "TEST_IMAGES_TOOL_MISSING"
   /** A program exited non-zero; the message holds the tail of its output. */
   | "TEST_IMAGES_TOOL_FAILED"

@@ -8,7 +8,7 @@
  *   (hello, poweroff, sysctl, dhcpcd, sshd) with `org.mobyproject.config` labels; cached.
  * - {@link pushTestImages}: the same images in a registry (skopeo).
  * - {@link bootKernel}, {@link startVm}: boot a kernel and initrd under qemu (TCG unless KVM works),
- *   watch the serial console for markers, always clean up.
+ *   watch the serial console for markers, always clean up; a thin layer over @ocikit/hypervisor.
  * - {@link unpackLayoutImage}, {@link readLayoutImageConfig}, {@link packInitrd}: assemble a root
  *   filesystem by hand with GNU tar and cpio, without ocikit's pipeline.
  *
@@ -47,7 +47,6 @@ export {
   bootKernel,
   type MarkerHit,
   type PortForward,
-  probeKvm,
   type RunningVm,
   startVm,
 } from "./qemu-boot.js";

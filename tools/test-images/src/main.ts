@@ -8,7 +8,7 @@
  *     pushes them to a registry over plain HTTP (a local one, e.g. test-registry's `serve`);
  *   pnpm --filter @ocikit/test-images boot --kernel K --initrd I [--cmdline C] [--timeout S] [--marker RE]…
  *     boots a kernel and initrd under qemu, streaming the console, and exits 0 when every marker was
- *     seen and the VM powered off (the demo's boot, until `ocikit run` exists).
+ *     seen and the VM powered off (the demo's boot until `ocikit run` existed; the demo now uses that).
  */
 import { cp, mkdir } from "node:fs/promises";
 import { resolve } from "node:path";

@@ -1,21 +1,33 @@
 /**
- * A boot harness for tests and the demo (the real hypervisor package is issue 5's): runs
- * `qemu-system-x86_64 -nographic -no-reboot` on a kernel and initrd with user-mode networking
- * (`virtio-net-pci`, optional host port forwards), streams the serial console, notes when each
- * marker (a RegExp tested against each console line) first appears, and ends when the VM exits
- * (poweroff, or reboot: `-no-reboot`), when every marker was seen (if asked), on timeout or abort.
- * qemu is always killed and reaped: by the harness, by an exit hook, and by the kernel if the test
- * process dies (`setpriv --pdeathsig KILL`). KVM is used only when /dev/kvm opens and a probe boot
- * prints the kernel banner (on nested machines KVM exists but cannot boot a stock kernel); else TCG.
+ * The boot harness for tests and the demo, a thin layer over @ocikit/hypervisor: boots a kernel
+ * and initrd under `qemu-system-x86_64` (planned by boot-plan.ts: serial console on stdio,
+ * `-no-reboot`, user-mode networking with host port forwards), notes when each marker (a RegExp
+ * tested against each console line) first appears, and ends when the VM exits (poweroff, or reboot:
+ * `-no-reboot`), when every marker was seen (if asked), on timeout or abort. hypervisor's
+ * `launchQemu` runs qemu (through `setpriv --pdeathsig KILL`, with an exit hook: it never outlives
+ * the test process) and follows its console and end; the harness kills it (SIGKILL, no graceful
+ * `system_powerdown`) on timeout, abort, `stop()` or once the markers are in. With "auto", the
+ * accelerator is hypervisor's `chooseAccelerator`: KVM only when /dev/kvm opens and a probe boot
+ * of the kernel prints its banner (its answer cached per machine), else TCG.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { constants } from "node:fs";
-import { access } from "node:fs/promises";
-import { delimiter, join } from "node:path";
-import { TestImagesError } from "./errors.js";
-import { type Accelerator, type PortForward, qemuArgv } from "./qemu-argv.js";
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type Accelerator,
+  chooseAccelerator,
+  type RunningVm as HypervisorVm,
+  launchQemu,
+  prepareStateDir,
+  qemuArgv,
+  type StatePaths,
+  type VmEnd,
+} from "@ocikit/hypervisor";
+import { type PortForward, planBoot } from "./boot-plan.js";
 
-export type { Accelerator, PortForward } from "./qemu-argv.js";
+export type { Accelerator } from "@ocikit/hypervisor";
+export type { PortForward } from "./boot-plan.js";
 
 /** Options of {@link startVm} and {@link bootKernel}. */
 export interface BootOptions {
@@ -67,7 +79,7 @@ export type BootEnding = "exited" | "markers" | "timeout" | "stopped" | "aborted
 
 /** What a boot did. */
 export interface BootResult {
-  /** The whole serial console, carriage returns removed. */
+  /** The serial console (its last MiB), carriage returns removed. */
   readonly console: string;
   /** Its last 3000 characters, for failure messages. */
   readonly consoleTail: string;
@@ -93,7 +105,10 @@ export interface RunningVm {
   readonly argv: readonly string[];
   /** The console so far. */
   console(): string;
-  /** Resolves when a console line matches `marker` (lines seen already count); rejects if the VM ends first. */
+  /**
+   * Resolves when a console line matches `marker` (lines seen already count).
+   * @throws {HypervisorError} HV_TIMEOUT when the VM ends first
+   */
   waitFor(marker: RegExp): Promise<MarkerHit>;
   /** Kills the VM (if running) and resolves with the result. */
   stop(): Promise<BootResult>;
@@ -101,48 +116,9 @@ export interface RunningVm {
   readonly result: Promise<BootResult>;
 }
 
-const TAIL_CHARS = 3000;
-
-/** Whether `program` is an executable file on PATH. */
-async function onPath(program: string): Promise<boolean> {
-  for (const dir of (process.env.PATH ?? "").split(delimiter).filter(Boolean)) {
-    if (
-      await access(join(dir, program), constants.X_OK).then(
-        () => true,
-        () => false,
-      )
-    )
-      return true;
-  }
-  return false;
-}
-
-/**
- * Whether KVM can boot `kernel` here: /dev/kvm opens read-write and a probe boot prints the
- * kernel's banner within `timeoutMs`.
- */
-export async function probeKvm(
-  kernel: string,
-  timeoutMs: number = BOOT_DEFAULTS.kvmProbeTimeoutMs,
-): Promise<boolean> {
-  const usable = await access("/dev/kvm", constants.R_OK | constants.W_OK).then(
-    () => true,
-    () => false,
-  );
-  if (!usable) return false;
-  const probe = await bootKernel({
-    kernel,
-    accel: "kvm",
-    timeoutMs,
-    markers: [/Linux version \d/],
-    stopWhenMarkersSeen: true,
-  });
-  return probe.markersMissing.length === 0;
-}
-
 /**
  * Starts a VM; see {@link RunningVm}.
- * @throws {TestImagesError} `TEST_IMAGES_TOOL_MISSING` when qemu (qemu-system-x86) is not installed
+ * @throws {HypervisorError} HV_TOOL_MISSING when qemu (qemu-system-x86) is not installed; HV_STATE when no temporary state directory can be made
  * @example
  * ```ts
  * const vm = await startVm({ kernel, initrd, timeoutMs: 60_000, forwardPorts: [{ hostPort, guestPort: 22 }] });
@@ -152,120 +128,126 @@ export async function probeKvm(
  * ```
  */
 export async function startVm(options: BootOptions): Promise<RunningVm> {
-  if (!(await onPath(BOOT_DEFAULTS.qemu)))
-    throw new TestImagesError(
-      "TEST_IMAGES_TOOL_MISSING",
-      `${BOOT_DEFAULTS.qemu}: not installed; run "apt-get install qemu-system-x86" (tools/dev/setup.sh installs it)`,
-    );
   const wanted = options.accel ?? BOOT_DEFAULTS.accel;
-  const accel: Accelerator = wanted === "auto" ? ((await probeKvm(options.kernel)) ? "kvm" : "tcg") : wanted;
-  const argv = qemuArgv({
-    ...options,
-    memMiB: options.memMiB ?? BOOT_DEFAULTS.memMiB,
-    cpus: options.cpus ?? BOOT_DEFAULTS.cpus,
-    accel,
-  });
-  // setpriv makes the kernel kill qemu when this process dies, even by SIGKILL.
-  const child = spawn("setpriv", ["--pdeathsig", "KILL", BOOT_DEFAULTS.qemu, ...argv], {
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  return watch(child, options, accel, [BOOT_DEFAULTS.qemu, ...argv]);
+  const accel =
+    wanted === "auto"
+      ? (
+          await chooseAccelerator({
+            arch: "x86_64",
+            qemu: BOOT_DEFAULTS.qemu,
+            probeKernel: options.kernel,
+            timeoutMs: BOOT_DEFAULTS.kvmProbeTimeoutMs,
+          })
+        ).accel
+      : wanted;
+  // The pid file and the QMP socket qemuArgv asks for; nothing else is kept between boots.
+  const stateDir = await mkdtemp(join(tmpdir(), "ocikit-boot-"));
+  let state: StatePaths | undefined;
+  try {
+    state = await prepareStateDir(stateDir);
+    const plan = planBoot(options, {
+      qemu: BOOT_DEFAULTS.qemu,
+      accel,
+      memMiB: options.memMiB ?? BOOT_DEFAULTS.memMiB,
+      cpus: options.cpus ?? BOOT_DEFAULTS.cpus,
+      uuid: randomUUID(),
+      pidFile: state.pidFile,
+      qmpSocket: state.qmpSocket,
+    });
+    const vm = await launchQemu({
+      program: plan.qemu,
+      args: qemuArgv(plan),
+      qmpSocket: state.qmpSocket,
+      accel,
+      noReboot: true,
+    });
+    return watch(vm, options, accel, () => removeState(stateDir, state));
+  } catch (error) {
+    await removeState(stateDir, state);
+    throw error;
+  }
 }
 
-/** Follows a started qemu: console, markers, waiters, timeout, abort and the end. */
-function watch(child: ChildProcess, options: BootOptions, accel: Accelerator, argv: string[]): RunningVm {
-  const started = Date.now();
-  let consoleText = "";
-  let partial = "";
-  let qemuStderr = "";
-  let ending: BootEnding | undefined;
-  const hits: MarkerHit[] = [];
-  const pending = new Set(options.markers ?? []);
-  const waiters: { marker: RegExp; resolve: (hit: MarkerHit) => void; reject: (error: Error) => void }[] = [];
-  const lines: string[] = [];
+async function removeState(stateDir: string, state: StatePaths | undefined): Promise<void> {
+  await rm(stateDir, { recursive: true, force: true });
+  if (state?.qmpSocketDir) await rm(state.qmpSocketDir, { recursive: true, force: true });
+}
 
+/** Follows a launched VM: markers, console text, timeout, abort, and the result. */
+function watch(
+  vm: HypervisorVm,
+  options: BootOptions,
+  accel: Accelerator,
+  cleanUp: () => Promise<void>,
+): RunningVm {
+  let ending: BootEnding | undefined;
   const kill = (why: BootEnding) => {
     ending ??= why;
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    void vm.kill();
   };
-  const onLine = (line: string) => {
-    lines.push(line);
-    const atMs = Date.now() - started;
-    for (const marker of [...pending]) {
-      if (!marker.test(line)) continue;
-      pending.delete(marker);
-      hits.push({ marker, line, atMs });
-    }
-    for (const waiter of [...waiters]) {
-      if (!waiter.marker.test(line)) continue;
-      waiters.splice(waiters.indexOf(waiter), 1);
-      waiter.resolve({ marker: waiter.marker, line, atMs });
-    }
-    if (options.stopWhenMarkersSeen && options.markers?.length && pending.size === 0) kill("markers");
-  };
-  child.stdout?.on("data", (chunk: Buffer) => {
-    const text = chunk.toString("utf8").replaceAll("\r", "");
-    consoleText += text;
-    options.onConsole?.(text);
-    const parts = (partial + text).split("\n");
-    partial = parts.pop() ?? "";
-    for (const line of parts) onLine(line);
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    qemuStderr += chunk.toString("utf8");
-  });
-  // qemu reads the serial console's input from stdin; nothing is typed, and EPIPE at exit is fine.
-  child.stdin?.on("error", () => {});
+
+  const markers = [...new Set(options.markers ?? [])];
+  const hits = new Map<RegExp, MarkerHit>();
+  const markerWaits = markers.map((marker) =>
+    vm.console.waitFor(marker).then(
+      ({ line, atMs }) => {
+        hits.set(marker, { marker, line, atMs: Math.round(atMs) });
+        if (options.stopWhenMarkersSeen && hits.size === markers.length) kill("markers");
+      },
+      () => {
+        // The VM ended first: the marker is reported missing.
+      },
+    ),
+  );
+
+  const { onConsole } = options;
+  const decoder = new TextDecoder("utf-8");
+  if (onConsole)
+    vm.console.subscribe((chunk) => onConsole(decoder.decode(chunk, { stream: true }).replaceAll("\r", "")), {
+      replay: true,
+    });
 
   const timer = setTimeout(() => kill("timeout"), options.timeoutMs);
   const onAbort = () => kill("aborted");
   if (options.signal?.aborted) onAbort();
   else options.signal?.addEventListener("abort", onAbort, { once: true });
-  const onProcessExit = () => child.kill("SIGKILL");
-  process.once("exit", onProcessExit);
 
-  const result = new Promise<BootResult>((resolve) => {
-    child.once("error", (error) => {
-      qemuStderr += `${error.message}\n`;
-    });
-    child.once("close", (exitCode, exitSignal) => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
-      process.removeListener("exit", onProcessExit);
-      if (partial) onLine(partial);
-      const finalEnding = ending ?? "exited";
-      for (const waiter of waiters.splice(0))
-        waiter.reject(
-          new Error(`the VM ended (${finalEnding}) before a console line matched ${waiter.marker}`),
-        );
-      resolve({
-        console: consoleText,
-        consoleTail: consoleText.slice(-TAIL_CHARS),
-        markersSeen: hits,
-        markersMissing: [...pending],
-        ending: finalEnding,
-        timedOut: finalEnding === "timeout",
-        poweredOff: /reboot: Power down/.test(consoleText),
-        exitCode,
-        exitSignal,
-        qemuStderr,
-        accel,
-        elapsedMs: Date.now() - started,
-        argv,
-      });
-    });
+  const result = vm.ended.then(async (end: VmEnd): Promise<BootResult> => {
+    const finalEnding = ending ?? "exited";
+    ending = finalEnding; // a stop() from now on changes nothing
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+    // The console settles every wait before the VM's end is known: this only collects the hits.
+    await Promise.all(markerWaits);
+    await cleanUp();
+    const rest = decoder.decode().replaceAll("\r", "");
+    if (onConsole && rest) onConsole(rest);
+    const consoleText = vm.console.text();
+    return {
+      console: consoleText,
+      consoleTail: vm.console.tail(),
+      // Lines are matched in order, so the hits were recorded in the order the console showed them.
+      markersSeen: [...hits.values()],
+      markersMissing: markers.filter((marker) => !hits.has(marker)),
+      ending: finalEnding,
+      timedOut: finalEnding === "timeout",
+      poweredOff: /reboot: Power down/.test(consoleText),
+      exitCode: end.exitCode,
+      exitSignal: end.signal,
+      qemuStderr: end.qemuStderr,
+      accel,
+      elapsedMs: Math.round(end.elapsedMs),
+      argv: vm.argv,
+    };
   });
 
   return {
     accel,
-    argv,
-    console: () => consoleText,
-    waitFor: (marker) => {
-      const line = lines.find((seen) => marker.test(seen));
-      if (line !== undefined) return Promise.resolve({ marker, line, atMs: Date.now() - started });
-      if (child.exitCode !== null || child.signalCode !== null)
-        return Promise.reject(new Error(`the VM has ended; no console line matched ${marker}`));
-      return new Promise((resolve, reject) => waiters.push({ marker, resolve, reject }));
+    argv: vm.argv,
+    console: () => vm.console.text(),
+    waitFor: async (marker) => {
+      const { line, atMs } = await vm.console.waitFor(marker);
+      return { marker, line, atMs: Math.round(atMs) };
     },
     stop: () => {
       kill("stopped");
@@ -279,7 +261,7 @@ function watch(child: ChildProcess, options: BootOptions, accel: Accelerator, ar
  * Boots a kernel (and initrd) until the VM exits, every marker was seen (with
  * `stopWhenMarkersSeen`), the timeout or an abort, and returns what happened; never throws for
  * what the guest does.
- * @throws {TestImagesError} `TEST_IMAGES_TOOL_MISSING` when qemu (qemu-system-x86) is not installed
+ * @throws {HypervisorError} HV_TOOL_MISSING when qemu (qemu-system-x86) is not installed
  * @example
  * ```ts
  * const boot = await bootKernel({ kernel, initrd, timeoutMs: 60_000, markers: [/ocikit-init: welcome/] });
