@@ -3,6 +3,7 @@
  * its baseline and the goal from docs/performance.md that ratio is held to, and what it wrote (so
  * that the workloads are visibly comparable). Pure: numbers in, text out.
  */
+import { formatTextTable } from "./text-table.js";
 
 /** A goal of docs/performance.md: a ratio to a baseline, and optionally a memory ceiling. */
 export interface BuildGoal {
@@ -43,31 +44,20 @@ export function formatGoal(row: BuildTableRow): string {
 
 /** The rows as an aligned text table with a heading line. */
 export function formatBuildTable(rows: readonly BuildTableRow[]): string {
-  const cells = [
-    [...HEADINGS],
-    ...rows.map((row) => [
-      row.label,
-      Math.round(row.medianMs).toLocaleString("en-US"),
-      (row.maxRssKiB / 1024).toFixed(0),
-      row.ratio ? `${row.ratio.value.toFixed(2)}× ${row.ratio.baseline}` : "",
-      formatGoal(row),
-      row.output ?? "",
-    ]),
-  ];
-  const widths = HEADINGS.map((_, column) =>
-    Math.max(...cells.map((line) => [...(line[column] ?? "")].length)),
+  return formatTextTable(
+    [
+      [...HEADINGS],
+      ...rows.map((row) => [
+        row.label,
+        Math.round(row.medianMs).toLocaleString("en-US"),
+        (row.maxRssKiB / 1024).toFixed(0),
+        row.ratio ? `${row.ratio.value.toFixed(2)}× ${row.ratio.baseline}` : "",
+        formatGoal(row),
+        row.output ?? "",
+      ]),
+    ],
+    { rightAligned: RIGHT },
   );
-  return cells
-    .map((line) =>
-      line
-        .map((cell, column) => {
-          const fill = " ".repeat((widths[column] ?? 0) - [...cell].length);
-          return RIGHT.has(column) ? fill + cell : cell + fill;
-        })
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
 }
 
 /** `90.1 MB`. */

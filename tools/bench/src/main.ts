@@ -1,13 +1,27 @@
 /**
- * `pnpm bench [spec|oci|build]`: runs every benchmark (or the one named) and prints medians with
- * ratios against baselines measured in the same run. Later issues add cases (ISO vs xorriso, boot
- * times).
+ * `pnpm bench [spec|oci|build|run] [--rounds N] [--power-down]`: runs every benchmark (or the one
+ * named) and prints medians with ratios against baselines measured in the same run. `--rounds` sets
+ * the rounds of `build` and `run` (default 3 each); `--power-down` makes `run` also wait for each
+ * guest to power off (twice as long). Later issues add cases (ISO vs xorriso).
  */
+import { parseArgs } from "node:util";
 import { runBuildBench } from "./build-bench.js";
 import { runOciBench } from "./oci-bench.js";
+import { runRunBench } from "./run-bench.js";
 import { formatSpecBench, runSpecBench } from "./spec-bench.js";
 
-const only = process.argv[2];
+const { positionals, values } = parseArgs({
+  args: process.argv.slice(2),
+  allowPositionals: true,
+  options: { rounds: { type: "string" }, "power-down": { type: "boolean" } },
+});
+const only = positionals[0];
+const rounds = values.rounds === undefined ? undefined : Number(values.rounds);
+if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0))
+  throw new Error(`--rounds ${values.rounds}: not a whole number above 0; give e.g. --rounds 5`);
+
 if (!only || only === "spec") console.log(formatSpecBench(await runSpecBench(1000)));
 if (!only || only === "oci") console.log(await runOciBench());
-if (!only || only === "build") console.log(await runBuildBench());
+if (!only || only === "build") console.log(await runBuildBench(rounds));
+if (!only || only === "run")
+  console.log(await runRunBench({ ...(rounds ? { rounds } : {}), powerDown: values["power-down"] ?? false }));
