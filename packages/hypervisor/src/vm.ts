@@ -298,9 +298,10 @@ function follow(
       options.signal?.removeEventListener("abort", onAbort);
       process.removeListener("exit", onProcessExit);
       // The last console bytes and QMP's SHUTDOWN event may still be in flight; a child of qemu
-      // holding its stdout must not keep us waiting, hence the caps.
-      await Promise.race([stdioClosed, delay(1000)]);
-      if (qmp) await Promise.race([qmp.closed, delay(300)]);
+      // holding its stdout must not keep us waiting, hence the caps. The caps' timers are unref'd:
+      // a pending one kept the CLI's process alive for a second after qemu was gone.
+      await Promise.race([stdioClosed, delay(1000, undefined, { ref: false })]);
+      if (qmp) await Promise.race([qmp.closed, delay(300, undefined, { ref: false })]);
       exitController.abort();
       qmp?.close();
       const end = describeVmEnd({
