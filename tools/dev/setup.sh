@@ -21,7 +21,10 @@ PNPM_VERSION=12.4.2
 #   themselves come from `apt-get download`, which needs the package lists: ensure_apt_lists).
 #   genisoimage xorriso ovmf: packages/hypervisor (isoinfo and xorriso read back the --data ISO in
 #   its oracle tests; OVMF is the UEFI firmware findUefiFirmware finds and its qemu check loads).
-DEBIAN_PACKAGES="docker-registry skopeo apache2-utils openssl zstd procps attr tar gzip cpio qemu-system-x86 qemu-utils linux-image-amd64 busybox-static runc openssh-server openssh-client genisoimage xorriso ovmf"
+#   dosfstools mtools systemd-boot-efi: packages/iso's FAT oracles (fsck.fat -n checks the images,
+#   mkfs.fat is the reference for the BPB choices, mdir/mcopy/minfo read the tree back; OVMF starts
+#   systemd-boot from a FAT image as the firmware check).
+DEBIAN_PACKAGES="docker-registry skopeo apache2-utils openssl zstd procps attr tar gzip cpio qemu-system-x86 qemu-utils linux-image-amd64 busybox-static runc openssh-server openssh-client genisoimage xorriso ovmf dosfstools mtools systemd-boot-efi"
 
 say() { echo "setup: $*"; }
 die() { echo "setup: $*" >&2; exit 1; }
