@@ -24,7 +24,10 @@ PNPM_VERSION=12.4.2
 #   dosfstools mtools systemd-boot-efi: packages/iso's FAT oracles (fsck.fat -n checks the images,
 #   mkfs.fat is the reference for the BPB choices, mdir/mcopy/minfo read the tree back; OVMF starts
 #   systemd-boot from a FAT image as the firmware check).
-DEBIAN_PACKAGES="docker-registry skopeo apache2-utils openssl zstd procps attr tar gzip cpio qemu-system-x86 qemu-utils linux-image-amd64 busybox-static runc openssh-server openssh-client genisoimage xorriso ovmf dosfstools mtools systemd-boot-efi"
+#   gdisk fdisk binutils isolinux syslinux-common: packages/iso's disk and UKI oracles (sgdisk -v,
+#   fdisk -l and sfdisk --json read the GPT disks back, objdump -h lists a UKI's sections; the
+#   bootloader files are looked for at their Debian paths; systemd-boot-efi's stub makes the UKI).
+DEBIAN_PACKAGES="docker-registry skopeo apache2-utils openssl zstd procps attr tar gzip cpio qemu-system-x86 qemu-utils linux-image-amd64 busybox-static runc openssh-server openssh-client genisoimage xorriso ovmf dosfstools mtools systemd-boot-efi gdisk fdisk binutils isolinux syslinux-common"
 
 say() { echo "setup: $*"; }
 die() { echo "setup: $*" >&2; exit 1; }
