@@ -16,7 +16,9 @@ export type IsoErrorCode =
   /** A PE file (the EFI stub) cannot be used to assemble a UKI. */
   | "ISO_BAD_PE"
   /** Contents do not fit the requested size (a FAT image, a partition). */
-  | "ISO_NO_SPACE";
+  | "ISO_NO_SPACE"
+  /** An option is out of its range or malformed (a GUID, a partition name, a sector size). */
+  | "ISO_BAD_OPTION";
 
 /** A failure the user or their inputs caused. */
 export class IsoError extends OcikitError {
