@@ -18,7 +18,9 @@ export type IsoErrorCode =
   /** Contents do not fit the requested size (a FAT image, a partition). */
   | "ISO_NO_SPACE"
   /** An option is out of its range or malformed (a GUID, a partition name, a sector size). */
-  | "ISO_BAD_OPTION";
+  | "ISO_BAD_OPTION"
+  /** The entry stream given to a writer is not the one its layout was planned from (other paths or order). */
+  | "ISO_STREAM_MISMATCH";
 
 /** A failure the user or their inputs caused. */
 export class IsoError extends OcikitError {
