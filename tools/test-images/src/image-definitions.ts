@@ -17,6 +17,7 @@ export const TEST_IMAGE_ROLES = [
   "sysctl",
   "dhcpcd",
   "sshd",
+  "bootloader",
 ] as const;
 
 /** One of {@link TEST_IMAGE_ROLES}. */
@@ -32,6 +33,7 @@ export const TEST_IMAGE_NAMES: Readonly<Record<TestImageRole, string>> = {
   sysctl: "ocikit-test/sysctl:1",
   dhcpcd: "ocikit-test/dhcpcd:1",
   sshd: "ocikit-test/sshd:1",
+  bootloader: "ocikit-test/bootloader:1",
 };
 
 /** The label LinuxKit reads image defaults from. */
@@ -206,5 +208,18 @@ export const IMAGE_DEFINITIONS: Readonly<Record<Exclude<TestImageRole, "kernel">
       ],
       capabilities: ["all"],
     },
+  },
+  // The bootloader files the ISO and EFI outputs need (issue 6's --bootloader-image), at the paths
+  // Debian's packages put them: isolinux and its MBR template, ldlinux.c32, systemd's EFI stub.
+  bootloader: {
+    busybox: false,
+    packages: ["isolinux", "syslinux-common", "systemd-boot-efi"],
+    files: [
+      "usr/lib/ISOLINUX/isolinux.bin",
+      "usr/lib/ISOLINUX/isohdpfx.bin",
+      "usr/lib/syslinux/modules/bios/ldlinux.c32",
+      "usr/lib/systemd/boot/efi/linuxx64.efi.stub",
+    ],
+    binaries: [],
   },
 };

@@ -150,6 +150,26 @@ describe("buildTestImages", () => {
     );
   });
 
+  it("puts the bootloader files at the paths of Debian's packages", async () => {
+    const files = (await lastLayer("bootloader")).filter((line) => line.startsWith("-"));
+    expect(files.map((line) => line.split(" ").at(-1)).sort()).toEqual([
+      "usr/lib/ISOLINUX/isohdpfx.bin",
+      "usr/lib/ISOLINUX/isolinux.bin",
+      "usr/lib/syslinux/modules/bios/ldlinux.c32",
+      "usr/lib/systemd/boot/efi/linuxx64.efi.stub",
+    ]);
+    const dir = join(scratch, "bootloader");
+    await mkdir(dir);
+    await run("tar", ["-xzf", await lastLayerBlob("bootloader"), "-C", dir]);
+    // isohdpfx.bin is an MBR's 432 bytes of code; the stub is a PE32+ image ("MZ", then "PE\0\0").
+    expect((await readFile(join(dir, "usr/lib/ISOLINUX/isohdpfx.bin"))).length).toBe(432);
+    const stub = await readFile(join(dir, "usr/lib/systemd/boot/efi/linuxx64.efi.stub"));
+    expect(stub.subarray(0, 2).toString("latin1")).toBe("MZ");
+    expect(stub.subarray(stub.readUInt32LE(0x3c), stub.readUInt32LE(0x3c) + 4).toString("latin1")).toBe(
+      "PE\0\0",
+    );
+  });
+
   it("finds a built layout in the cache at once", async () => {
     const started = Date.now();
     const again = await buildTestImages();
