@@ -2,5 +2,104 @@
  * @ocikit/iso: ISO 9660 images (Rock Ridge, Joliet, El Torito, isohybrid), FAT file systems for EFI
  * system partitions, GPT/MBR disk images and Unified Kernel Images, written in TypeScript,
  * byte-reproducibly, from streams of filesystem entries.
+ *
+ * - GPT disks: `planDisk` lays out partitions (pure), `writeDiskImage` streams the disk; codecs for the
+ *   GPT header, partition entries and the protective MBR.
+ * - UKIs: `assembleUki`/`writeUki` append .osrel, .cmdline, .uname, .initrd and .linux to a
+ *   systemd-stub as ukify does (`planUki`); PE/COFF header codecs.
+ * - `findBootloaderFiles`: isolinux.bin, ldlinux.c32, isohdpfx.bin and systemd-stub from a bootloader
+ *   image's entries or this machine; `writeRawEfi`: a GPT disk whose ESP holds a UKI.
  */
+
+export {
+  BOOTLOADER_FILE_PACKAGES,
+  BOOTLOADER_FILE_PATHS,
+  type BootloaderFile,
+  type BootloaderFileName,
+  FIND_BOOTLOADER_FILES_DEFAULTS,
+  type FindBootloaderFilesOptions,
+  findBootloaderFiles,
+} from "./bootloader-files.js";
+export { writeDiskImage } from "./disk-image.js";
+export {
+  DISK_DEFAULTS,
+  type DiskOptions,
+  type DiskPartitionSpec,
+  type DiskPlan,
+  type PlannedPartition,
+  planDisk,
+} from "./disk-plan.js";
 export { IsoError, type IsoErrorCode } from "./errors.js";
+export {
+  deriveGuid,
+  EFI_SYSTEM_PARTITION_TYPE_GUID,
+  guidFromBytes,
+  guidToBytes,
+  isGuid,
+  LINUX_FILESYSTEM_TYPE_GUID,
+  normalizeGuid,
+} from "./gpt-guid.js";
+export {
+  GPT_HEADER_SIZE_BYTES,
+  GPT_REVISION,
+  GPT_SIGNATURE,
+  type GptHeader,
+  gptHeaderCrc32,
+  gptHeaderFromBytes,
+  gptHeaderToBytes,
+  type StoredGptHeader,
+} from "./gpt-header.js";
+export {
+  GPT_PARTITION_ENTRY_SIZE_BYTES,
+  type GptPartitionEntry,
+  gptPartitionEntryArrayCrc32,
+  gptPartitionEntryArrayFromBytes,
+  gptPartitionEntryArrayToBytes,
+  gptPartitionEntryFromBytes,
+  gptPartitionEntryToBytes,
+} from "./gpt-partition-entry.js";
+export {
+  PE_MACHINE_AARCH64,
+  PE_MACHINE_X86_64,
+  type PeFileHeader,
+  peFileHeaderFromBytes,
+  peFileHeaderToBytes,
+} from "./pe-file-header.js";
+export { isPeImage, type PeHeaders, readPeHeaders } from "./pe-headers.js";
+export {
+  type PeDataDirectory,
+  type PeOptionalHeader,
+  peOptionalHeaderFromBytes,
+  peOptionalHeaderToBytes,
+} from "./pe-optional-header.js";
+export {
+  type PeSectionHeader,
+  peSectionHeaderFromBytes,
+  peSectionHeaderToBytes,
+} from "./pe-section-header.js";
+export {
+  type Chs,
+  GPT_PROTECTIVE_OS_TYPE,
+  lbaToChs,
+  type Mbr,
+  type MbrPartitionRecord,
+  mbrFromBytes,
+  mbrToBytes,
+  protectiveMbr,
+} from "./protective-mbr.js";
+export {
+  EFI_REMOVABLE_BOOT_PATH,
+  type FatImageFunction,
+  RAW_EFI_PARTITION_NAME,
+  type RawEfiImage,
+  type RawEfiOptions,
+  writeRawEfi,
+} from "./raw-efi.js";
+export { assembleUki, UKI_SECTION_ORDER, type UkiOptions, type UkiStreamOptions, writeUki } from "./uki.js";
+export {
+  type PlannedUkiSection,
+  planUki,
+  type UkiPlan,
+  type UkiSectionSpec,
+  ukiStubBytes,
+} from "./uki-plan.js";
