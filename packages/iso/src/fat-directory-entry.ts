@@ -23,7 +23,7 @@ export const FAT_DIRECTORY_ENTRY_BYTES = 32;
 
 /** The fields of a short directory entry. */
 export interface FatDirectoryEntry {
-  /** DIR_Name: 11 characters, base name space-padded to 8 then extension padded to 3 ("BOOTX64 EFI"). */
+  /** DIR_Name: 11 characters (one byte each), base space-padded to 8, extension to 3 ("BOOTX64 EFI"). */
   readonly shortName: string;
   /** DIR_Attr: FAT_ATTR bits. */
   readonly attributes: number;
@@ -45,12 +45,13 @@ export interface FatDirectoryEntry {
 export function fatDirectoryEntryToBytes(entry: FatDirectoryEntry): Uint8Array {
   const bytes = new Uint8Array(FAT_DIRECTORY_ENTRY_BYTES);
   const view = new DataView(bytes.buffer);
-  if (entry.shortName.length !== 11 || !/^[\x20-\x7e]+$/.test(entry.shortName))
+  if (entry.shortName.length !== 11 || !/^[\x20-\xff]+$/.test(entry.shortName))
     throw new IsoError(
       "ISO_BAD_TREE",
-      `FAT directory entry: DIR_Name ${JSON.stringify(entry.shortName)} is not 11 ASCII characters`,
+      `FAT directory entry: DIR_Name ${JSON.stringify(entry.shortName)} is not 11 single-byte characters`,
     );
   for (let i = 0; i < 11; i++) bytes[i] = entry.shortName.charCodeAt(i);
+  if (bytes[0] === 0xe5) bytes[0] = 0x05; // §6.1: 0xE5 would mark the entry free.
   bytes[11] = entry.attributes;
   bytes[12] = entry.ntReserved;
   bytes[13] = entry.created.hundredths;

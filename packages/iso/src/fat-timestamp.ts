@@ -26,7 +26,8 @@ export function fatTimestampOf(seconds: number): FatTimestamp {
   const at = new Date(whole * 1000);
   const date = ((at.getUTCFullYear() - 1980) << 9) | ((at.getUTCMonth() + 1) << 5) | at.getUTCDate();
   const time = (at.getUTCHours() << 11) | (at.getUTCMinutes() << 5) | (at.getUTCSeconds() >> 1);
-  const hundredths = (at.getUTCSeconds() % 2) * 100 + Math.floor((clamped - whole) * 100);
+  // Rounded, not truncated: a fraction such as 0.99 is 0.98999… in binary (worse at 2^32 seconds).
+  const hundredths = (at.getUTCSeconds() % 2) * 100 + Math.min(99, Math.round((clamped - whole) * 100));
   return { date, time, hundredths };
 }
 
