@@ -7,6 +7,8 @@
  *   GPT header, partition entries and the protective MBR.
  * - UKIs: `assembleUki`/`writeUki` append .osrel, .cmdline, .uname, .initrd and .linux to a
  *   systemd-stub as ukify does (`planUki`); PE/COFF header codecs.
+ * - FAT12/16/32 for EFI system partitions: `planFat` lays out the image (pure), `writeFat` streams it,
+ *   `fatImage` makes a small one in memory; boot sector and FSInfo codecs.
  * - `findBootloaderFiles`: isolinux.bin, ldlinux.c32, isohdpfx.bin and systemd-stub from a bootloader
  *   image's entries or this machine; `writeRawEfi`: a GPT disk whose ESP holds a UKI.
  */
@@ -30,6 +32,27 @@ export {
   planDisk,
 } from "./disk-plan.js";
 export { IsoError, type IsoErrorCode } from "./errors.js";
+export {
+  type FatBootSector,
+  type FatType,
+  fatBootSectorFromBytes,
+  fatBootSectorToBytes,
+  fatTypeOf,
+} from "./fat-boot-sector.js";
+export { type FatFsInfo, fatFsInfoFromBytes, fatFsInfoToBytes } from "./fat-fsinfo.js";
+export { type FatFile, fatImage } from "./fat-image.js";
+export {
+  FAT_ALIGN_BYTES,
+  FAT_DEFAULTS,
+  FAT_OEM_NAME,
+  type FatDirectoryPlan,
+  type FatDirectoryRecord,
+  type FatFilePlan,
+  type FatLayout,
+  type FatOptions,
+  planFat,
+} from "./fat-plan.js";
+export { writeFat } from "./fat-writer.js";
 export {
   deriveGuid,
   EFI_SYSTEM_PARTITION_TYPE_GUID,
