@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { mkfsFatImage } from "../test/mkfs-fat.js";
+import { fatImage } from "./fat-image.js";
 import { EFI_SYSTEM_PARTITION_TYPE_GUID } from "./gpt-guid.js";
 import { writeRawEfi } from "./raw-efi.js";
 import { assembleUki } from "./uki.js";
@@ -40,6 +40,7 @@ describe("writeRawEfi: a GPT disk whose ESP holds the UKI, booted by OVMF under 
   let uki: Uint8Array;
   let diskBytes: Uint8Array;
   let espOffset: number;
+  let espSizeBytes: number;
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
@@ -59,8 +60,9 @@ describe("writeRawEfi: a GPT disk whose ESP holds the UKI, booted by OVMF under 
       linux: new Uint8Array(await readFile(KERNEL)),
       initrd: new Uint8Array(await readFile(initrd)),
     });
-    const raw = await writeRawEfi({ uki, fatImage: mkfsFatImage });
+    const raw = await writeRawEfi({ uki, fatImage });
     espOffset = raw.plan.partitions[0]!.offsetBytes;
+    espSizeBytes = raw.plan.partitions[0]!.sizeBytes;
     diskBytes = await collect(raw.image);
     expect(diskBytes.length).toBe(raw.sizeBytes);
     disk = join(dir, "disk.img");
@@ -98,6 +100,16 @@ describe("writeRawEfi: a GPT disk whose ESP holds the UKI, booted by OVMF under 
     expect(Buffer.from(await readFile(out)).equals(Buffer.from(uki))).toBe(true);
   });
 
+  it("has an ESP that fsck.fat passes, whose BPB_HiddSec is the partition's first LBA", async () => {
+    const esp = join(dir, "esp.img");
+    await writeFile(esp, diskBytes.subarray(espOffset, espOffset + espSizeBytes));
+    const { stdout } = await run("fsck.fat", ["-n", "-v", esp]);
+    expect(stdout).toMatch(/\/EFI\/BOOT\/BOOTX64\.EFI|files?, \d+\/\d+ clusters/);
+    expect(stdout).not.toMatch(/differ|corrupt|invalid|free cluster summary wrong/i);
+    const bootSector = new DataView(diskBytes.buffer, diskBytes.byteOffset + espOffset, 512);
+    expect(bootSector.getUint32(28, true)).toBe(2048);
+  });
+
   it("gives the same UKI the same GUIDs and another UKI others", async () => {
     const fixedFat = async () => new Uint8Array(4096);
     const a = await writeRawEfi({ uki, fatImage: fixedFat });
@@ -110,13 +122,13 @@ describe("writeRawEfi: a GPT disk whose ESP holds the UKI, booted by OVMF under 
 
   it("names the boot file after the architecture", async () => {
     const seen: string[] = [];
-    const record = async (files: readonly { path: string }[]) => {
-      seen.push(...files.map((file) => file.path));
+    const record = async (files: readonly { path: string }[], placement: { hiddenSectors: number }) => {
+      seen.push(...files.map((file) => `${file.path} at LBA ${placement.hiddenSectors}`));
       return new Uint8Array(512);
     };
     await writeRawEfi({ uki, fatImage: record });
     await writeRawEfi({ uki, fatImage: record, arch: "aarch64" });
-    expect(seen).toEqual(["EFI/BOOT/BOOTX64.EFI", "EFI/BOOT/BOOTAA64.EFI"]);
+    expect(seen).toEqual(["EFI/BOOT/BOOTX64.EFI at LBA 2048", "EFI/BOOT/BOOTAA64.EFI at LBA 2048"]);
   });
 
   it("boots: OVMF starts the UKI, the stub starts the kernel with .cmdline and .initrd, init powers off", async () => {
