@@ -1,0 +1,140 @@
+/**
+ * The El Torito boot catalog (El Torito specification 1.0, §2.1–§2.4; UEFI 2.x §13.3.2.1 for the
+ * EFI platform): one sector of 32-byte entries. The validation entry (header ID 1, the platform of
+ * the default entry, an ID string, a checksum making the sixteen 16-bit little-endian words sum to 0,
+ * and the key bytes 55 AA); the initial/default entry (bootable 0x88, media type, load segment, system
+ * type, sector count in 512-byte virtual sectors, the image's sector); then, for each further run of
+ * entries of one platform, a section header (0x90, or 0x91 for the last; platform; entry count; ID
+ * string) and its section entries, laid out as the default entry.
+ *
+ * Every entry here is "no emulation" (media type 0). For EFI, the sector count is the size of the
+ * EFI system partition image in 512-byte sectors, or 0 when it exceeds 65535 (UEFI: 0 or 1 mean "to
+ * the end of the medium").
+ *
+ * Left out: floppy and hard-disk emulation, selection criteria, extension entries (0x44).
+ */
+import { assert } from "@ocikit/errors";
+import { getUint16, getUint32, setUint16, setUint32 } from "./both-byte-order.js";
+import { SECTOR_SIZE } from "./volume-descriptor.js";
+
+/** Platform IDs (El Torito §2.1; 0xEF from UEFI). */
+export const PLATFORM_ID = { bios: 0x00, efi: 0xef } as const;
+
+/** One bootable image the catalog points at. */
+export interface BootCatalogEntry {
+  readonly platform: keyof typeof PLATFORM_ID;
+  /** The real-mode segment to load at; 0 means the traditional 0x7C0. */
+  readonly loadSegment: number;
+  /** The partition type byte; 0 for no emulation. */
+  readonly systemType: number;
+  /** How many 512-byte virtual sectors to load (BIOS), or the EFI image's size in them. */
+  readonly sectorCount: number;
+  /** The image's first 2048-byte sector. */
+  readonly loadLba: number;
+}
+
+/** A boot catalog: the first entry is the initial/default entry. */
+export interface BootCatalog {
+  /** Up to 24 characters in the validation entry (and 28 in section headers). */
+  readonly idString: string;
+  readonly entries: readonly BootCatalogEntry[];
+}
+
+const ENTRY = 32;
+const BOOTABLE = 0x88;
+
+/** Encodes `catalog` as one sector. */
+export function bootCatalogToBytes(catalog: BootCatalog): Uint8Array {
+  const [first, ...rest] = catalog.entries;
+  assert(first !== undefined, "a boot catalog without entries");
+  const sections = runsByPlatform(rest);
+  assert(ENTRY * (2 + rest.length + sections.length) <= SECTOR_SIZE, "boot catalog larger than a sector");
+  const s = new Uint8Array(SECTOR_SIZE);
+  s[0] = 1;
+  s[1] = PLATFORM_ID[first.platform];
+  text(s, 4, 24, catalog.idString);
+  s[30] = 0x55;
+  s[31] = 0xaa;
+  let sum = 0;
+  for (let i = 0; i < ENTRY; i += 2) sum += getUint16(s, i, "le");
+  setUint16(s, 28, (0x10000 - (sum & 0xffff)) & 0xffff, "le");
+  writeEntry(s, ENTRY, first);
+  let at = 2 * ENTRY;
+  sections.forEach((section, i) => {
+    s[at] = i === sections.length - 1 ? 0x91 : 0x90;
+    s[at + 1] = PLATFORM_ID[section[0]!.platform];
+    setUint16(s, at + 2, section.length, "le");
+    text(s, at + 4, 28, catalog.idString);
+    at += ENTRY;
+    for (const entry of section) {
+      writeEntry(s, at, entry);
+      at += ENTRY;
+    }
+  });
+  return s;
+}
+
+/** Decodes a boot catalog; `undefined` when its validation entry is not valid. */
+export function bootCatalogFromBytes(s: Uint8Array): BootCatalog | undefined {
+  let sum = 0;
+  for (let i = 0; i < ENTRY; i += 2) sum += getUint16(s, i, "le");
+  if (s[0] !== 1 || s[30] !== 0x55 || s[31] !== 0xaa || (sum & 0xffff) !== 0) return undefined;
+  const platformOf = (id: number) =>
+    (id === PLATFORM_ID.efi ? "efi" : "bios") as BootCatalogEntry["platform"];
+  const entries = [readEntry(s, ENTRY, platformOf(s[1] ?? 0))];
+  for (let at = 2 * ENTRY; at + ENTRY <= SECTOR_SIZE; ) {
+    const header = s[at] ?? 0;
+    if (header !== 0x90 && header !== 0x91) break;
+    const platform = platformOf(s[at + 1] ?? 0);
+    const count = getUint16(s, at + 2, "le");
+    at += ENTRY;
+    for (let i = 0; i < count; i++, at += ENTRY) entries.push(readEntry(s, at, platform));
+    if (header === 0x91) break;
+  }
+  return { idString: trimZeros(String.fromCharCode(...s.subarray(4, 28))), entries };
+}
+
+function writeEntry(s: Uint8Array, at: number, entry: BootCatalogEntry): void {
+  s[at] = BOOTABLE;
+  s[at + 1] = 0; // no emulation
+  setUint16(s, at + 2, entry.loadSegment, "le");
+  s[at + 4] = entry.systemType;
+  setUint16(s, at + 6, entry.sectorCount, "le");
+  setUint32(s, at + 8, entry.loadLba, "le");
+}
+
+function readEntry(s: Uint8Array, at: number, platform: BootCatalogEntry["platform"]): BootCatalogEntry {
+  return {
+    platform,
+    loadSegment: getUint16(s, at + 2, "le"),
+    systemType: s[at + 4] ?? 0,
+    sectorCount: getUint16(s, at + 6, "le"),
+    loadLba: getUint32(s, at + 8, "le"),
+  };
+}
+
+function runsByPlatform(entries: readonly BootCatalogEntry[]): BootCatalogEntry[][] {
+  const runs: BootCatalogEntry[][] = [];
+  for (const entry of entries) {
+    const last = runs.at(-1);
+    if (last !== undefined && last[0]!.platform === entry.platform) last.push(entry);
+    else runs.push([entry]);
+  }
+  return runs;
+}
+
+function trimZeros(value: string): string {
+  let end = value.length;
+  while (end > 0 && value.charCodeAt(end - 1) === 0) end--;
+  return value.slice(0, end);
+}
+
+function text(s: Uint8Array, at: number, width: number, value: string): void {
+  for (let i = 0; i < width && i < value.length; i++) s[at + i] = value.charCodeAt(i) & 0x7f;
+}
+
+/** The sector count to record for an EFI image of `sizeBytes` (see the module comment). */
+export function efiSectorCount(sizeBytes: number): number {
+  const sectors = Math.ceil(sizeBytes / 512);
+  return sectors > 0xffff ? 0 : sectors;
+}
