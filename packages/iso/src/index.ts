@@ -3,6 +3,9 @@
  * system partitions, GPT/MBR disk images and Unified Kernel Images, written in TypeScript,
  * byte-reproducibly, from streams of filesystem entries.
  *
+ * - ISO 9660: `planIso` lays out the image from the entries' headers (pure: Rock Ridge, Joliet, El
+ *   Torito, isohybrid), `writeIso` streams it from the entries; codecs for volume descriptors,
+ *   directory records, path tables, SUSP/Rock Ridge entries and the El Torito boot catalog.
  * - GPT disks: `planDisk` lays out partitions (pure), `writeDiskImage` streams the disk; codecs for the
  *   GPT header, partition entries and the protective MBR.
  * - UKIs: `assembleUki`/`writeUki` append .osrel, .cmdline, .uname, .initrd and .linux to a
@@ -22,6 +25,11 @@ export {
   type FindBootloaderFilesOptions,
   findBootloaderFiles,
 } from "./bootloader-files.js";
+export {
+  type DirectoryRecord,
+  directoryRecordFromBytes,
+  directoryRecordToBytes,
+} from "./directory-record.js";
 export { writeDiskImage } from "./disk-image.js";
 export {
   DISK_DEFAULTS,
@@ -31,6 +39,12 @@ export {
   type PlannedPartition,
   planDisk,
 } from "./disk-plan.js";
+export {
+  type BootCatalog,
+  type BootCatalogEntry,
+  bootCatalogFromBytes,
+  bootCatalogToBytes,
+} from "./el-torito-catalog.js";
 export { IsoError, type IsoErrorCode } from "./errors.js";
 export {
   type FatBootSector,
@@ -81,6 +95,27 @@ export {
   gptPartitionEntryFromBytes,
   gptPartitionEntryToBytes,
 } from "./gpt-partition-entry.js";
+export type {
+  IsoBootEntryLayout,
+  IsoBootLayout,
+  IsoContinuationArea,
+  IsoDirectoryLayout,
+  IsoHierarchyLayout,
+  IsoLayout,
+  IsoRecordLayout,
+  IsoStreamSlot,
+} from "./iso-layout.js";
+export {
+  ISO_APPLICATION_ID,
+  ISO_DEFAULTS,
+  ISO_PUBLISHER_ID,
+  type IsoBootEntry,
+  type IsoBootOptions,
+  type IsoOptions,
+  planIso,
+} from "./iso-plan.js";
+export { ISO_OUTPUT_CHUNK_SIZE, writeIso } from "./iso-writer.js";
+export { type PathTableRecord, pathTableFromBytes, pathTableToBytes } from "./path-table.js";
 export {
   PE_MACHINE_AARCH64,
   PE_MACHINE_X86_64,
@@ -118,6 +153,12 @@ export {
   type RawEfiOptions,
   writeRawEfi,
 } from "./raw-efi.js";
+export {
+  type SymlinkComponent,
+  type SystemUseEntry,
+  systemUseEntriesFromBytes,
+  systemUseEntryToBytes,
+} from "./system-use-entry.js";
 export { assembleUki, UKI_SECTION_ORDER, type UkiOptions, type UkiStreamOptions, writeUki } from "./uki.js";
 export {
   type PlannedUkiSection,
@@ -126,3 +167,8 @@ export {
   type UkiSectionSpec,
   ukiStubBytes,
 } from "./uki-plan.js";
+export {
+  type VolumeDescriptor,
+  volumeDescriptorFromBytes,
+  volumeDescriptorToBytes,
+} from "./volume-descriptor.js";
