@@ -81,8 +81,8 @@ export function directoryRecordFromBytes(bytes: Uint8Array): DirectoryRecord | u
     dataLength: getBoth32(bytes, 10),
     recordedAtSeconds: recordDateFromBytes(bytes.subarray(18, 25)),
     fileFlags: bytes[25] ?? 0,
-    identifier: bytes.slice(33, 33 + identifierLength),
-    systemUse: bytes.slice(systemUseStart, length),
+    identifier: Uint8Array.from(bytes.subarray(33, 33 + identifierLength)),
+    systemUse: Uint8Array.from(bytes.subarray(systemUseStart, length)),
   };
 }
 

@@ -49,7 +49,7 @@ export function pathTableFromBytes(bytes: Uint8Array, size: number, order: "le" 
     const length = bytes[at] ?? 0;
     if (length === 0) break;
     records.push({
-      identifier: bytes.slice(at + 8, at + 8 + length),
+      identifier: Uint8Array.from(bytes.subarray(at + 8, at + 8 + length)),
       extentLba: getUint32(bytes, at + 2, order),
       parentNumber: getUint16(bytes, at + 6, order),
     });

@@ -104,6 +104,16 @@ export function symlinkEntries(target: string): SystemUseEntry[] {
   return entries.map((components, i) => ({ signature: "SL", continues: i < entries.length - 1, components }));
 }
 
+/** The target that SL components spell (a reader's view: RRIP §4.1.3.1, Linux's rock.c). */
+export function symlinkTargetOf(components: readonly SymlinkComponent[]): string {
+  let target = "";
+  components.forEach((c, i) => {
+    target += c.kind === "root" ? "/" : c.kind === "parent" ? ".." : c.kind === "current" ? "." : c.text;
+    if (i < components.length - 1 && c.kind !== "root" && !c.continues) target += "/";
+  });
+  return target;
+}
+
 function targetComponents(target: string): { kind: SymlinkComponent["kind"]; text: string }[] {
   const components: { kind: SymlinkComponent["kind"]; text: string }[] = [];
   if (target.startsWith("/")) components.push({ kind: "root", text: "" });

@@ -202,7 +202,7 @@ function entryFromData(name: string, d: Uint8Array): SystemUseEntry {
     case "RE":
       return { signature: "RE" };
     default:
-      return { signature: "unknown", name, data: d.slice() };
+      return { signature: "unknown", name, data: Uint8Array.from(d) };
   }
 }
 
