@@ -27,6 +27,9 @@ PNPM_VERSION=12.4.2
 #   gdisk fdisk binutils isolinux syslinux-common: packages/iso's disk and UKI oracles (sgdisk -v,
 #   fdisk -l and sfdisk --json read the GPT disks back, objdump -h lists a UKI's sections; the
 #   bootloader files are looked for at their Debian paths; systemd-boot-efi's stub makes the UKI).
+#   (also) genisoimage xorriso isolinux syslinux-common fdisk: packages/iso's ISO 9660 oracles
+#   (isoinfo and genisoimage, xorriso's extraction, El Torito report and mkisofs mode; isolinux.bin,
+#   ldlinux.c32 and isohdpfx.bin boot the images under qemu; fdisk -l reads the isohybrid MBR).
 DEBIAN_PACKAGES="docker-registry skopeo apache2-utils openssl zstd procps attr tar gzip cpio qemu-system-x86 qemu-utils linux-image-amd64 busybox-static runc openssh-server openssh-client genisoimage xorriso ovmf dosfstools mtools systemd-boot-efi gdisk fdisk binutils isolinux syslinux-common"
 
 say() { echo "setup: $*"; }
