@@ -25,6 +25,7 @@ import {
 import type { LoadedConfig, OutputFormat } from "@ocikit/spec";
 import { concatFilesAtomic, writeFileAtomic } from "./atomic-file.js";
 import { CREATED_MTIME } from "./constants.js";
+import { writeRawEfiOutput } from "./efi-outputs.js";
 import { BuildError } from "./errors.js";
 import type { BuildEvent } from "./events.js";
 import { fileEntry } from "./generated-entries.js";
@@ -38,6 +39,7 @@ export const SUPPORTED_FORMATS = [
   "tar",
   "tar-kernel-initrd",
   "docker",
+  "raw-efi",
 ] as const satisfies readonly OutputFormat[];
 const STREAMABLE = new Set<OutputFormat>(["tar", "docker"]);
 
@@ -67,6 +69,11 @@ export interface BuildOptions {
   readonly concurrency?: number;
   readonly cwd: string;
   readonly homeDir: string;
+  /**
+   * An image holding the boot files of the ISO and EFI outputs at the paths of Debian's packages
+   * (`--bootloader-image`); default: this machine's packages.
+   */
+  readonly bootloaderImage?: string;
   readonly onEvent?: (event: BuildEvent) => void;
 }
 
@@ -134,6 +141,23 @@ export async function build(loaded: LoadedConfig, options: BuildOptions): Promis
           await writeFileAtomic(`${base}-cmdline`, [new TextEncoder().encode(plan.cmdline)]),
           since,
         );
+    } else if (format === "raw-efi") {
+      const parts = await initrdParts();
+      const path = `${base}-efi.img`;
+      const uki = {
+        kernel: parts.kernel,
+        initrd: [...(parts.ucode ? [parts.ucode] : []), ...parts.members],
+        cmdline: plan.cmdline,
+        name: options.name,
+        platform: options.platform,
+      };
+      const source = {
+        ...(options.bootloaderImage ? { image: options.bootloaderImage } : {}),
+        puller,
+        platform: options.platform,
+        cwd: options.cwd,
+      };
+      out(format, path, await writeRawEfiOutput(path, uki, source), since);
     } else if (format === "tar-kernel-initrd") {
       const parts = await initrdParts();
       const path = `${base}-initrd.tar`;
@@ -178,14 +202,16 @@ function checkFormats(options: BuildOptions, loaded: LoadedConfig): void {
       "-o writes one tar or docker output; give exactly one of those formats with it",
     );
   }
-  const needsKernel = options.formats.some((f) => f === "kernel+initrd" || f === "tar-kernel-initrd");
+  const needsKernel = options.formats.some(
+    (f) => f === "kernel+initrd" || f === "tar-kernel-initrd" || f === "raw-efi",
+  );
   if (needsKernel && !loaded.config.kernel?.image) throw noKernel();
 }
 
 function noKernel(): BuildError {
   return new BuildError(
     "BUILD_NO_KERNEL",
-    "the configuration has no kernel image; kernel+initrd outputs need kernel: image:",
+    "the configuration has no kernel image; kernel+initrd, tar-kernel-initrd and raw-efi outputs need kernel: image:",
   );
 }
 

@@ -5,15 +5,19 @@
  * cache (an edited files entry rebuilds only the files section), and failures that leave nothing
  * under the output names.
  */
+import { execFile } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { readInitrd } from "@ocikit/initrd";
 import { OciLayoutStore, RegistryTransport, readTar, writeTar } from "@ocikit/oci";
 import { loadConfig } from "@ocikit/spec";
 import { buildLayout } from "@ocikit/test-registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BuildEvent, build } from "../src/index.js";
+
+const exec = promisify(execFile);
 
 let work: string;
 let layout: string;
@@ -115,7 +119,7 @@ files:
 `;
 
 async function run(
-  formats: ("kernel+initrd" | "tar")[],
+  formats: ("kernel+initrd" | "tar" | "raw-efi")[],
   options: { dir: string; motd?: string; cache?: string; events?: BuildEvent[] },
 ) {
   const loaded = loadConfig([{ path: "example.yml", text: yaml(layout, options.motd) }]);
@@ -201,11 +205,40 @@ describe("build", () => {
   it("is reproducible: two builds give the same bytes", async () => {
     const a = join(work, "repro-a");
     const b = join(work, "repro-b");
-    await run(["kernel+initrd", "tar"], { dir: a, cache: join(work, "cache-a") });
-    await run(["kernel+initrd", "tar"], { dir: b, cache: join(work, "cache-b") });
-    for (const f of ["example-kernel", "example-initrd.img", "example-cmdline", "example.tar"]) {
+    await run(["kernel+initrd", "tar", "raw-efi"], { dir: a, cache: join(work, "cache-a") });
+    await run(["kernel+initrd", "tar", "raw-efi"], { dir: b, cache: join(work, "cache-b") });
+    for (const f of [
+      "example-kernel",
+      "example-initrd.img",
+      "example-cmdline",
+      "example.tar",
+      "example-efi.img",
+    ]) {
       expect(Buffer.compare(await readFile(join(a, f)), await readFile(join(b, f))), f).toBe(0);
     }
+  });
+
+  it("writes raw-efi: a GPT disk whose ESP boots a UKI of the same kernel, initrd and command line", async () => {
+    const dir = join(work, "raw-efi");
+    await run(["kernel+initrd", "raw-efi"], { dir });
+    const disk = join(dir, "example-efi.img");
+    // sgdisk reads the GPT: one EFI system partition (EF00) at 1 MiB.
+    const { stdout: table } = await exec("sgdisk", ["-p", disk]);
+    expect(table).toMatch(/^\s+1\s+2048\s+\d+\s+.*EF00\s+ESP$/m);
+    // mtools reads the FAT inside it; objcopy takes the UKI's sections apart.
+    const uki = join(dir, "BOOTX64.EFI");
+    await exec("mcopy", ["-i", `${disk}@@1M`, "::/EFI/BOOT/BOOTX64.EFI", uki], {
+      env: { ...process.env, MTOOLS_SKIP_CHECK: "1" },
+    });
+    const section = async (name: string) => {
+      const out = join(dir, `section${name}`);
+      await exec("objcopy", ["-O", "binary", `--dump-section=${name}=${out}`, uki, join(dir, "discard")]);
+      return readFile(out);
+    };
+    expect((await section(".linux")).toString()).toBe("KERNEL");
+    expect((await section(".cmdline")).toString()).toBe("console=ttyS0");
+    expect(Buffer.compare(await section(".initrd"), await readFile(join(dir, "example-initrd.img")))).toBe(0);
+    expect((await section(".osrel")).toString()).toContain('PRETTY_NAME="example (built by ocikit)"');
   });
 
   it("rebuilds only the files section after a files entry changes", async () => {

@@ -1,0 +1,104 @@
+/**
+ * The UEFI outputs, made in-process with @ocikit/iso: `raw-efi` (`NAME-efi.img`), a GPT disk with one
+ * EFI system partition whose removable-media path (`EFI/BOOT/BOOTX64.EFI`, `BOOTAA64.EFI` on arm64)
+ * is a Unified Kernel Image — systemd's EFI stub with the kernel, the initrd (microcode first, as in
+ * `NAME-initrd.img`) and the command line as PE sections — so firmware boots it with no bootloader
+ * and no configuration. LinuxKit boots systemd-boot, which loads a UKI made by ukify from
+ * `EFI/Linux/`; one file less here, the same kernel, initrd and command line.
+ *
+ * Boot files (the EFI stub) come from `--bootloader-image` when given (an OCI image holding them at
+ * the paths of Debian's packages), else from this machine's Debian packages.
+ */
+import { readFile } from "node:fs/promises";
+import {
+  assembleUki,
+  type BootloaderFile,
+  type BootloaderFileName,
+  fatImage,
+  findBootloaderFiles,
+  writeRawEfi,
+} from "@ocikit/iso";
+import { flattenImage, type ImagePuller, openImage, type Platform } from "@ocikit/oci";
+import { writeFileAtomic } from "./atomic-file.js";
+
+/** Where the boot files come from. */
+export interface BootloaderSource {
+  /** `--bootloader-image`: an image reference in any transport; absent: this machine's packages. */
+  readonly image?: string;
+  readonly puller: ImagePuller;
+  readonly platform: Platform;
+  readonly cwd: string;
+}
+
+/**
+ * Finds the boot files `names` in the bootloader image, or on this machine when none is given.
+ * @throws {IsoError} ISO_BOOT_FILE naming both ways to supply a missing file; OciError for the image
+ */
+export async function bootloaderFiles<N extends BootloaderFileName>(
+  names: readonly N[],
+  source: BootloaderSource,
+): Promise<Record<N, BootloaderFile>> {
+  if (source.image === undefined) return findBootloaderFiles({ names });
+  const image = await openImage(source.image, {
+    puller: source.puller,
+    platform: source.platform,
+    cwd: source.cwd,
+  });
+  return findBootloaderFiles({ names, entries: flattenImage(image), hostRoot: null });
+}
+
+/** What a UKI is made of, as the build has it. */
+export interface UkiParts {
+  readonly kernel: string;
+  /** The initrd's files in order (microcode cpio first, then the sections' members). */
+  readonly initrd: readonly string[];
+  readonly cmdline: string;
+  /** The output's name, for `.osrel`. */
+  readonly name: string;
+  readonly platform: Platform;
+}
+
+/** `PRETTY_NAME` etc. for the UKI's `.osrel`: fixed text, so the output is reproducible. */
+function osRelease(name: string): string {
+  return `NAME="${name}"\nID=linuxkit\nPRETTY_NAME="${name} (built by ocikit)"\n`;
+}
+
+/** The EFI stub's file name for the platform. */
+function stubName(platform: Platform): "linuxx64.efi.stub" | "linuxaa64.efi.stub" {
+  return platform.architecture === "arm64" ? "linuxaa64.efi.stub" : "linuxx64.efi.stub";
+}
+
+/**
+ * Assembles the UKI in memory (the kernel and initrd of an appliance image are tens of MiB).
+ * @throws {IsoError} ISO_BOOT_FILE (no EFI stub), ISO_BAD_PE
+ */
+export async function buildUki(parts: UkiParts, source: BootloaderSource): Promise<Uint8Array> {
+  const name = stubName(parts.platform);
+  const files = await bootloaderFiles([name], source);
+  const initrd = Buffer.concat(await Promise.all(parts.initrd.map((path) => readFile(path))));
+  return assembleUki({
+    stub: files[name].data,
+    osRelease: osRelease(parts.name),
+    cmdline: parts.cmdline,
+    linux: await readFile(parts.kernel),
+    initrd,
+  });
+}
+
+/**
+ * Writes `raw-efi` at `path` (atomically) and returns its size.
+ * @throws {IsoError} as buildUki; BuildError BUILD_OUTPUT when the file cannot be written
+ */
+export async function writeRawEfiOutput(
+  path: string,
+  parts: UkiParts,
+  source: BootloaderSource,
+): Promise<number> {
+  const uki = await buildUki(parts, source);
+  const disk = await writeRawEfi({
+    uki,
+    fatImage: (files, { hiddenSectors }) => fatImage(files, { hiddenSectors }),
+    arch: parts.platform.architecture === "arm64" ? "aarch64" : "x86_64",
+  });
+  return writeFileAtomic(path, disk.image);
+}
