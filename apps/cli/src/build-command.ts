@@ -33,6 +33,7 @@ export interface BuildCommandOptions {
   readonly sbom: boolean;
   readonly decompressKernel?: boolean;
   readonly compression?: "gzip" | "none";
+  readonly bootloaderImage?: string;
 }
 
 /** Adds `build` to `program`. */
@@ -44,7 +45,7 @@ export function registerBuildCommand(program: Command, io: CliIo): void {
       "Load, validate and merge one or more LinuxKit YAML files, in the order given (- reads standard input), " +
         "pull the images they name (through the cache) and write the outputs.\n" +
         "Formats: --format, else the file's 2017 outputs: list, else kernel+initrd. " +
-        "Written now: kernel+initrd, tar, tar-kernel-initrd, docker.",
+        "Written now: kernel+initrd, tar, tar-kernel-initrd, docker, raw-efi.",
     )
     .argument("<file...>", "YAML configuration files; - for standard input")
     .option("--dry-run", "validate and print the merged configuration; build nothing")
@@ -55,6 +56,10 @@ export function registerBuildCommand(program: Command, io: CliIo): void {
     .option("--no-sbom", "do not write sbom.spdx.json")
     .option("--decompress-kernel", "write the kernel decompressed (gzip file or bzImage with a gzip payload)")
     .option("--compression <kind>", "compression of the initrd: gzip (default) or none", parseCompression)
+    .option(
+      "--bootloader-image <ref>",
+      "image with the boot files of raw-efi (systemd's EFI stub) at Debian's paths (default: this machine's packages)",
+    )
     .action(async (files: string[], options: BuildCommandOptions, command: Command) => {
       await runBuild(files, options, command, io);
     });
@@ -113,6 +118,7 @@ export async function buildLoaded(
       compression: options.compression ?? "gzip",
       cwd: io.cwd,
       homeDir: ctx.settings.homeDir,
+      ...(options.bootloaderImage ? { bootloaderImage: options.bootloaderImage } : {}),
       onEvent: progress.onEvent,
     });
   } finally {

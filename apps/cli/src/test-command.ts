@@ -16,7 +16,16 @@ import type { CliIo } from "./cli-io.js";
 import { CliError } from "./errors.js";
 import { addVmOptions, startVm, type VmFlags } from "./run-command.js";
 
+/** The formats `test` boots, and how: the path `run` takes, and whether through UEFI. */
+const BOOTABLE = {
+  "kernel+initrd": { path: (base: string) => base, uefi: false },
+  "raw-efi": { path: (base: string) => `${base}-efi.img`, uefi: true },
+} as const;
+type BootableFormat = keyof typeof BOOTABLE;
+
 interface TestFlags extends VmFlags {
+  readonly format: BootableFormat;
+  readonly bootloaderImage?: string;
   readonly expect: readonly RegExp[];
   readonly timeout: number;
   readonly dir?: string;
@@ -39,7 +48,7 @@ export function registerTestCommand(program: Command, io: CliIo): void {
       .command("test")
       .summary("build, boot, and wait for patterns on the console (a boot test)")
       .description(
-        "Build kernel+initrd from the YAML files, boot it under qemu (-no-reboot), print the console, and wait " +
+        "Build kernel+initrd (or raw-efi, booted through UEFI) from the YAML files, boot it under qemu (-no-reboot), print the console, and wait " +
           "until every --expect pattern has matched a console line; then power the guest off. Exits 0 when all " +
           "were seen, 1 otherwise (with the console's tail). Takes the run flags too.",
       )
@@ -55,6 +64,13 @@ export function registerTestCommand(program: Command, io: CliIo): void {
         parseSeconds,
         TEST_DEFAULTS.timeoutSeconds,
       )
+      .option(
+        "-f, --format <format>",
+        `what to build and boot: ${Object.keys(BOOTABLE).join(" or ")} (through UEFI firmware)`,
+        parseFormat,
+        "kernel+initrd",
+      )
+      .option("--bootloader-image <ref>", "image with the boot files (see ocikit build --help)")
       .option("--dir <dir>", "where to build (default: a temporary directory, removed afterwards)")
       .option("--name <name>", "base name of the outputs (default: the last file's name)"),
   ).action(async (files: string[], flags: TestFlags, command: Command) => {
@@ -70,14 +86,28 @@ async function runTest(files: string[], flags: TestFlags, command: Command, io: 
     const name = flags.name ?? loaded.name;
     await buildLoaded(
       loaded,
-      { format: ["kernel+initrd"], name, dir, sbom: false, compression: "gzip" },
+      {
+        format: [flags.format],
+        name,
+        dir,
+        sbom: false,
+        compression: "gzip",
+        ...(flags.bootloaderImage ? { bootloaderImage: flags.bootloaderImage } : {}),
+      },
       command,
       io,
     );
     // The time limit starts with the boot: a slow first build must not eat it.
-    const run = await startVm(join(dir, name), { ...flags, reboot: false }, command, io, {
-      timeoutMs: flags.timeout * 1000 + TEST_DEFAULTS.powerdownGraceMs,
-    });
+    const bootable = BOOTABLE[flags.format];
+    const run = await startVm(
+      bootable.path(join(dir, name)),
+      { ...flags, uefi: bootable.uefi || flags.uefi, reboot: false },
+      command,
+      io,
+      {
+        timeoutMs: flags.timeout * 1000 + TEST_DEFAULTS.powerdownGraceMs,
+      },
+    );
     const { vm } = run;
     const unsubscribe = vm.console.subscribe((chunk) => io.stdout.write(chunk), { replay: true });
     const started = Date.now();
@@ -120,6 +150,11 @@ function collectRegExp(value: string, previous: readonly RegExp[] | undefined): 
   } catch (error) {
     throw new InvalidArgumentError(`"${value}" is not a regular expression: ${(error as Error).message}`);
   }
+}
+
+function parseFormat(value: string): BootableFormat {
+  if (value in BOOTABLE) return value as BootableFormat;
+  throw new InvalidArgumentError(`"${value}": test boots ${Object.keys(BOOTABLE).join(" or ")}`);
 }
 
 function parseSeconds(value: string): number {

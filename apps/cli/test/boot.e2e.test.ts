@@ -9,8 +9,9 @@
  *   examples/docker-sshd.yml with a fresh key in place of SSH_KEY, `ocikit run qemu --publish
  *   PORT:22`, the banner, `ssh root@127.0.0.1 uname -r` prints the kernel's release, `halt` over ssh
  *   ends the VM and `ocikit run` exits 0.
- * - on a terminal (script(1)), raw mode and the Ctrl-A keys.
- * Four VM boots (~20 s each under TCG, the last stopped at the banner); bad input boots nothing.
+ * - on a terminal (script(1)), raw mode and the Ctrl-A keys;
+ * - `ocikit test -f raw-efi` with the EFI stub from the bootloader test image: OVMF boots the UKI.
+ * Five VM boots (~20 s each under TCG, the last stopped at the banner); bad input boots nothing.
  */
 import { execFile, spawn } from "node:child_process";
 import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -103,6 +104,27 @@ it("ocikit test fails with the pattern, the timeout and the console's tail when 
   expect(tail.length).toBeGreaterThan(0);
   expect(tested.stdout.replaceAll("\r", "")).toContain(tail.split("\n").at(-1));
 }, 120_000);
+
+it("ocikit test -f raw-efi boots the UKI disk through OVMF, its EFI stub from the bootloader image", async () => {
+  const tested = await ocikit([
+    ...offline(),
+    "test",
+    "-f",
+    "raw-efi",
+    "--bootloader-image",
+    "ocikit-test/bootloader:1",
+    "--expect",
+    "^ocikit-init: welcome",
+    "--expect",
+    "^hello from onboot$",
+    "--timeout",
+    "150",
+    "examples/minimal.yml",
+  ]);
+  expect(tested.stderr).toMatch(/ocikit: booting \S+minimal-efi\.img \(disk, UEFI\)/);
+  expect(tested.stderr).toMatch(/ocikit test: passed: 2 patterns seen/);
+  expect(tested.code, tested.stderr.slice(-3000)).toBe(0);
+}, 300_000);
 
 // The real executable, so the console, stdin and the exit code go through real streams.
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
