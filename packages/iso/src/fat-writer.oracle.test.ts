@@ -14,6 +14,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   rmSync,
   statSync,
   writeSync,
@@ -191,10 +192,12 @@ describe("FAT images, checked by dosfstools and mtools", () => {
     async (mib) => {
       const sizeBytes = mib * 1024 * 1024;
       const reference = join(work, `mkfs-${mib}.img`);
-      closeSync(openSync(reference, "w"));
-      rmSync(reference);
       expect(run("mkfs.fat", ["-C", reference, String(mib * 1024)]).status).toBe(0);
-      const theirs = fatBootSectorFromBytes(new Uint8Array(readFileSync(reference).subarray(0, 512)));
+      const sector = new Uint8Array(512);
+      const fd = openSync(reference, "r");
+      readSync(fd, sector, 0, 512, 0);
+      closeSync(fd);
+      const theirs = fatBootSectorFromBytes(sector);
       rmSync(reference);
       const image = join(work, `ours-${mib}.img`);
       const { layout } = await writeImage(ESP_TREE.slice(0, 3), { sizeBytes }, image);
