@@ -1,27 +1,20 @@
 /**
  * planFat: where everything of a FAT image goes, decided from entry headers alone (house style:
  * pure planning, then a writer that follows the plan). It picks the FAT type and cluster size
- * (fat-geometry.ts), sizes the image to fit the tree unless a size is given, gives every name its
- * short name and long-name entries (fat-tree.ts, fat-short-name.ts), and allocates clusters: the
- * directories first (breadth first, root first on FAT32), then every file in stream order, each one
- * contiguous, so that the writer emits all metadata, then the file data as it arrives.
+ * (fat-geometry.ts), sizes the image to fit the tree unless a size is given (fat-sizing.ts), gives
+ * every name its short name and long-name entries (fat-tree.ts, fat-short-name.ts), and allocates
+ * clusters: the directories first (breadth first, root first on FAT32), then every file in stream
+ * order, each one contiguous, so that the writer emits all metadata, then the file data as it arrives.
  * Spec: Microsoft's "FAT: General Overview of On-Disk Format" 1.03 (fatgen103).
  */
 import { createHash } from "node:crypto";
 import type { FsHeader } from "@ocikit/fs";
 import { IsoError } from "./errors.js";
 import { FAT_SECTOR_BYTES, type FatBootSector, type FatType, fatFileSystemType } from "./fat-boot-sector.js";
-import { FAT_ATTR, FAT_DIRECTORY_ENTRY_BYTES } from "./fat-directory-entry.js";
-import {
-  chooseFatGeometry,
-  FAT_CLUSTER_COUNT_RANGE,
-  FAT_DEFAULT_ROOT_ENTRY_COUNT,
-  type FatGeometry,
-  fatCandidates,
-  fatGeometry,
-} from "./fat-geometry.js";
-import { FAT_LONG_NAME_CHARS_PER_ENTRY } from "./fat-long-name.js";
-import { buildFatTree, type FatTree, type FatTreeDirectory } from "./fat-tree.js";
+import { FAT_ATTR } from "./fat-directory-entry.js";
+import { FAT_CLUSTER_COUNT_RANGE, FAT_DEFAULT_ROOT_ENTRY_COUNT, type FatGeometry } from "./fat-geometry.js";
+import { chooseFatSize, fatDirectoryEntryCount } from "./fat-sizing.js";
+import { buildFatTree, type FatTree } from "./fat-tree.js";
 
 /** How to lay out a FAT image. */
 export interface FatOptions {
@@ -55,8 +48,8 @@ export const FAT_DEFAULTS = {
 
 /** BS_OEMName: fatgen103 §3.1 recommends "MSWIN4.1" as the value least likely to upset a driver. */
 export const FAT_OEM_NAME = "MSWIN4.1";
-/** A sized-to-fit image is a multiple of this: partitions and firmware like 1 MiB alignment. */
-export const FAT_ALIGN_BYTES = 1024 * 1024;
+export { FAT_ALIGN_BYTES } from "./fat-sizing.js";
+
 /** BPB_Media: fixed disk (and the low byte of FAT[0]). */
 const MEDIA_FIXED = 0xf8;
 /** §6: a directory holds at most 65536 entries. */
@@ -128,7 +121,7 @@ export function planFat(headers: readonly FsHeader[], options: FatOptions): FatL
   const o = checkOptions({ ...FAT_DEFAULTS, ...options });
   const labelField = volumeLabelField(o.volumeLabel);
   const tree = buildFatTree(headers);
-  const recordCounts = tree.directories.map((d) => recordCount(d, labelField !== undefined));
+  const recordCounts = tree.directories.map((d) => fatDirectoryEntryCount(d, labelField !== undefined));
   recordCounts.forEach((count, i) => {
     if (count > MAX_DIRECTORY_ENTRIES)
       throw new IsoError(
@@ -137,7 +130,7 @@ export function planFat(headers: readonly FsHeader[], options: FatOptions): FatL
       );
   });
   const rootEntryCount = Math.max(FAT_DEFAULT_ROOT_ENTRY_COUNT, Math.ceil(recordCounts[0]! / 16) * 16);
-  const geometry = chooseGeometry(tree, recordCounts, rootEntryCount, o);
+  const geometry = chooseFatSize(tree, recordCounts, rootEntryCount, o);
   return layoutFor(tree, recordCounts, geometry, labelField, o);
 }
 
@@ -180,96 +173,6 @@ function volumeLabelField(label: string): string | undefined {
       `FAT image: volume label ${JSON.stringify(label)} is not up to 11 letters, digits, spaces or $%'-_@~\`!(){}^#& (not starting with a space)`,
     );
   return upper.padEnd(11, " ");
-}
-
-/** The 32-byte entries a directory holds: dot entries, the label, and each child's long and short entries. */
-function recordCount(directory: FatTreeDirectory, hasLabel: boolean): number {
-  const isRoot = directory.path === ".";
-  let count = isRoot ? (hasLabel ? 1 : 0) : 2;
-  for (const child of directory.children)
-    count += 1 + (child.hasLongName ? Math.ceil(child.name.length / FAT_LONG_NAME_CHARS_PER_ENTRY) : 0);
-  return count;
-}
-
-/** The clusters the tree takes with `geometry`'s cluster size (the FAT12/16 root is not in clusters). */
-function clustersNeeded(tree: FatTree, recordCounts: readonly number[], geometry: FatGeometry): number {
-  const clusterBytes = geometry.sectorsPerCluster * FAT_SECTOR_BYTES;
-  let clusters = 0;
-  recordCounts.forEach((count, i) => {
-    if (i > 0 || geometry.fatType === "fat32")
-      clusters += Math.ceil((count * FAT_DIRECTORY_ENTRY_BYTES) / clusterBytes);
-  });
-  for (const file of tree.files) clusters += Math.ceil(file.size / clusterBytes);
-  return clusters;
-}
-
-function chooseGeometry(
-  tree: FatTree,
-  recordCounts: readonly number[],
-  rootEntryCount: number,
-  o: CheckedOptions,
-): FatGeometry {
-  // BPB_RootEntCnt is 16 bits: a root with more names than that can only be a FAT32 one.
-  if (rootEntryCount > 0xfff0) {
-    if (o.fatType !== undefined && o.fatType !== "fat32")
-      throw new IsoError(
-        "ISO_BAD_TREE",
-        `.: the root directory needs ${recordCounts[0]} entries, more than a ${o.fatType.toUpperCase()} root can hold; use FAT32 or subdirectories`,
-      );
-  }
-  const forcedType = rootEntryCount > 0xfff0 ? "fat32" : o.fatType;
-  const needed = new Map<string, number>();
-  const need = (g: FatGeometry) => {
-    const key = `${g.fatType}/${g.sectorsPerCluster}`;
-    if (!needed.has(key)) needed.set(key, clustersNeeded(tree, recordCounts, g));
-    return needed.get(key)!;
-  };
-  if (o.sizeBytes !== undefined) {
-    const totalSectors = o.sizeBytes / FAT_SECTOR_BYTES;
-    const geometry = chooseFatGeometry(
-      totalSectors,
-      forcedType,
-      rootEntryCount,
-      (g) => need(g) <= g.clusterCount,
-    );
-    if (geometry !== undefined) return geometry;
-    const isPossible = fatCandidates(totalSectors, forcedType).some(
-      (c) => fatGeometry(c.fatType, totalSectors, c.sectorsPerCluster, rootEntryCount) !== undefined,
-    );
-    if (!isPossible)
-      throw new IsoError(
-        "ISO_BAD_OPTION",
-        `FAT image: ${o.sizeBytes} bytes cannot be a ${(forcedType ?? "FAT").toUpperCase()} volume (its cluster count would be out of range: FAT12 up to 4084, FAT16 4087 to 65524, FAT32 65525 or more); choose another size or let the type be chosen`,
-      );
-    throw new IsoError(
-      "ISO_NO_SPACE",
-      `FAT image: the tree (${tree.files.length} files, ${totalBytes(tree)} bytes of data) does not fit in ${o.sizeBytes} bytes; give a larger sizeBytes or leave it out to size the image to fit`,
-    );
-  }
-  const alignSectors = FAT_ALIGN_BYTES / FAT_SECTOR_BYTES;
-  const lowerBound = Math.ceil((totalBytes(tree) + o.minFreeBytes) / FAT_SECTOR_BYTES);
-  const maxClusters =
-    forcedType === undefined ? FAT_CLUSTER_COUNT_RANGE.fat32.max : FAT_CLUSTER_COUNT_RANGE[forcedType].max;
-  const maxSectors = Math.min(0xffff_ffff, maxClusters * 64 + 2 * alignSectors);
-  for (
-    let total = Math.max(1, Math.ceil(lowerBound / alignSectors)) * alignSectors;
-    total <= maxSectors;
-    total += alignSectors
-  ) {
-    const geometry = chooseFatGeometry(total, forcedType, rootEntryCount, (g) => {
-      const minFreeClusters = Math.ceil(o.minFreeBytes / (g.sectorsPerCluster * FAT_SECTOR_BYTES));
-      return need(g) + minFreeClusters <= g.clusterCount;
-    });
-    if (geometry !== undefined) return geometry;
-  }
-  throw new IsoError(
-    "ISO_NO_SPACE",
-    `FAT image: the tree (${tree.files.length} files, ${totalBytes(tree)} bytes of data) does not fit in any ${(forcedType ?? "FAT").toUpperCase()} volume; ${forcedType === undefined ? "split it" : "let the type be chosen"}`,
-  );
-}
-
-function totalBytes(tree: FatTree): number {
-  return tree.files.reduce((sum, f) => sum + f.size, 0);
 }
 
 function layoutFor(
