@@ -11,7 +11,7 @@
  *
  * Refused (ISO_BAD_TREE): an entry below a non-directory, a directory with children replaced by a
  * non-directory, a root that is not a directory, a hard link to a directory or to a path that does
- * not exist, a name of more than 255 bytes, a link target of more than 4095 bytes, attributes out of
+ * not exist, a name of more than 253 bytes (what Linux reads back), a link target of more than 4095 bytes, attributes out of
  * range. ISO_FILE_TOO_LARGE: a file of 4 GiB or more (one extent; no multi-extent files).
  */
 import { baseName, type FsEntryType, type FsHeader, normalizeEntryPath, parentPath } from "@ocikit/fs";
@@ -19,7 +19,9 @@ import { IsoError } from "./errors.js";
 
 /** The largest file one extent holds (ECMA-119's data length is 32 bits). */
 export const ISO_FILE_MAX_BYTES = 0xffff_ffff;
-const NAME_MAX_BYTES = 255;
+// Linux's fs/isofs/rock.c stops adding NM pieces once a name would reach 254 bytes, so longer names
+// (which need two NM entries) would show truncated when the image is mounted: refused instead.
+const NAME_MAX_BYTES = 253;
 const LINK_TARGET_MAX_BYTES = 4095;
 
 /** A file's data: written once, from one entry of the stream, shared by every name of the file. */
@@ -237,7 +239,7 @@ function checkedName(name: string, path: string): string {
   if (new TextEncoder().encode(name).length > NAME_MAX_BYTES || name.includes("\0")) {
     throw badTree(
       path,
-      `the name ${JSON.stringify(name.slice(0, 40))}… is longer than ${NAME_MAX_BYTES} bytes or has a NUL; Rock Ridge names are file names of at most ${NAME_MAX_BYTES} bytes`,
+      `the name ${JSON.stringify(name.slice(0, 40))}… is longer than ${NAME_MAX_BYTES} bytes or has a NUL; Linux reads Rock Ridge names of at most ${NAME_MAX_BYTES} bytes`,
     );
   }
   return name;

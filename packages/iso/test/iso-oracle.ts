@@ -209,7 +209,7 @@ const NAME_PIECES = [
 ];
 
 /**
- * A random tree: deep paths (past ISO 9660's 8 levels), long (up to 255 bytes) and UTF-8 names,
+ * A random tree: deep paths (past ISO 9660's 8 levels), long (up to 253 bytes) and UTF-8 names,
  * names that collide once mangled, symlinks (absolute, relative, long), hard links, devices, fifos,
  * empty and multi-sector files, one crowded directory, random owners and modes (setuid too).
  */
@@ -223,7 +223,7 @@ export function randomTree(seed: number): FsEntry[] {
   const used = new Set<string>(["."]);
   const name = (): string => {
     const kind = int(10);
-    if (kind === 0) return `${"long-name-".repeat(20)}${int(1000)}`.slice(0, 200 + int(55));
+    if (kind === 0) return `${"long-name-".repeat(20)}${int(1000)}`.slice(0, 200 + int(54));
     if (kind === 1) return `${"名".repeat(60 + int(20))}.txt`; // 3 bytes each: up to 240 bytes
     let n = "";
     for (let i = 0, parts = 1 + int(3); i < parts; i++) n += pick(NAME_PIECES);
