@@ -7,7 +7,6 @@
  * Progress is reported as `BuildEvent`s; nothing of an image is written to the host filesystem
  * except the outputs themselves.
  */
-import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { FsEntry } from "@ocikit/fs";
@@ -24,12 +23,12 @@ import {
 } from "@ocikit/oci";
 import type { LoadedConfig, OutputFormat } from "@ocikit/spec";
 import { concatFilesAtomic, writeFileAtomic } from "./atomic-file.js";
-import { CREATED_MTIME } from "./constants.js";
 import { writeRawEfiOutput } from "./efi-outputs.js";
 import { BuildError } from "./errors.js";
 import type { BuildEvent } from "./events.js";
-import { fileEntry } from "./generated-entries.js";
+import { fileEntry, hostFilesEntry } from "./generated-entries.js";
 import { type BuiltSection, buildInitrdSection } from "./initrd-sections.js";
+import { ISO_FORMATS, type IsoFormat, writeIsoOutput } from "./iso-outputs.js";
 import { type BuildPlan, planBuild } from "./plan.js";
 import { SectionCache, sectionCacheDir } from "./section-cache.js";
 
@@ -40,6 +39,9 @@ export const SUPPORTED_FORMATS = [
   "tar-kernel-initrd",
   "docker",
   "raw-efi",
+  "iso-bios",
+  "iso-efi",
+  "iso-efi-initrd",
 ] as const satisfies readonly OutputFormat[];
 const STREAMABLE = new Set<OutputFormat>(["tar", "docker"]);
 
@@ -141,10 +143,9 @@ export async function build(loaded: LoadedConfig, options: BuildOptions): Promis
           await writeFileAtomic(`${base}-cmdline`, [new TextEncoder().encode(plan.cmdline)]),
           since,
         );
-    } else if (format === "raw-efi") {
+    } else if (format === "raw-efi" || isIsoFormat(format)) {
       const parts = await initrdParts();
-      const path = `${base}-efi.img`;
-      const uki = {
+      const boot = {
         kernel: parts.kernel,
         initrd: [...(parts.ucode ? [parts.ucode] : []), ...parts.members],
         cmdline: plan.cmdline,
@@ -157,7 +158,13 @@ export async function build(loaded: LoadedConfig, options: BuildOptions): Promis
         platform: options.platform,
         cwd: options.cwd,
       };
-      out(format, path, await writeRawEfiOutput(path, uki, source), since);
+      if (format === "raw-efi") {
+        const path = `${base}-efi.img`;
+        out(format, path, await writeRawEfiOutput(path, boot, source), since);
+      } else {
+        const path = `${base}${ISO_FORMATS[format].suffix}`;
+        out(format, path, await writeIsoOutput(format, path, boot, source), since);
+      }
     } else if (format === "tar-kernel-initrd") {
       const parts = await initrdParts();
       const path = `${base}-initrd.tar`;
@@ -203,7 +210,7 @@ function checkFormats(options: BuildOptions, loaded: LoadedConfig): void {
     );
   }
   const needsKernel = options.formats.some(
-    (f) => f === "kernel+initrd" || f === "tar-kernel-initrd" || f === "raw-efi",
+    (f) => f === "kernel+initrd" || f === "tar-kernel-initrd" || f === "raw-efi" || isIsoFormat(f),
   );
   if (needsKernel && !loaded.config.kernel?.image) throw noKernel();
 }
@@ -211,7 +218,7 @@ function checkFormats(options: BuildOptions, loaded: LoadedConfig): void {
 function noKernel(): BuildError {
   return new BuildError(
     "BUILD_NO_KERNEL",
-    "the configuration has no kernel image; kernel+initrd, tar-kernel-initrd and raw-efi outputs need kernel: image:",
+    "the configuration has no kernel image; kernel+initrd, tar-kernel-initrd, raw-efi and iso-* outputs need kernel: image:",
   );
 }
 
@@ -308,27 +315,12 @@ function dockerfile(): FsEntry {
 
 /** `NAME-initrd.tar`: kernel, initrd.img (no microcode), cmdline, ucode.cpio, 0644 at the fixed time. */
 async function* kernelInitrdEntries(parts: InitrdParts, cmdline: string): AsyncIterable<FsEntry> {
-  const member = async (name: string, paths: readonly string[]): Promise<FsEntry> => {
-    let size = 0;
-    for (const p of paths) size += (await stat(p)).size;
-    return {
-      path: name,
-      type: "file",
-      mode: 0o644,
-      uid: 0,
-      gid: 0,
-      mtime: CREATED_MTIME,
-      size,
-      body: () => concatFiles(paths),
-    };
-  };
-  yield await member("kernel", [parts.kernel]);
-  yield await member("initrd.img", parts.members);
+  yield await hostFilesEntry("kernel", [parts.kernel]);
+  yield await hostFilesEntry("initrd.img", parts.members);
   yield fileEntry("cmdline", cmdline, 0o644);
-  if (parts.ucode) yield await member("ucode.cpio", [parts.ucode]);
+  if (parts.ucode) yield await hostFilesEntry("ucode.cpio", [parts.ucode]);
 }
 
-/** Streams the concatenation of files (the initrd from its parts). */
-async function* concatFiles(paths: readonly string[]): AsyncIterable<Uint8Array> {
-  for (const path of paths) yield* createReadStream(path, { highWaterMark: 1 << 20 });
+function isIsoFormat(format: OutputFormat): format is IsoFormat {
+  return format in ISO_FORMATS;
 }

@@ -3,6 +3,8 @@
  * LinuxKit's fixed time and owned by root unless said otherwise (linuxkit-reference.md §3.11), and
  * image entries it moves and stamps the same way.
  */
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import { emptyBody, entryFromBytes, type FsEntry } from "@ocikit/fs";
 import { CREATED_MTIME } from "./constants.js";
 
@@ -76,4 +78,28 @@ export function prefixDirs(prefix: string): FsEntry[] {
     out.push(dirEntry(path));
   }
   return out;
+}
+
+/**
+ * A regular file (0644) whose contents are the concatenation of files on the host — built outputs,
+ * such as the kernel and the initrd's members — read when its body is.
+ */
+export async function hostFilesEntry(path: string, files: readonly string[]): Promise<FsEntry> {
+  let size = 0;
+  for (const file of files) size += (await stat(file)).size;
+  return {
+    path,
+    type: "file",
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    mtime: CREATED_MTIME,
+    size,
+    body: () => concatFiles(files),
+  };
+}
+
+/** Streams the concatenation of files (the initrd from its parts). */
+export async function* concatFiles(paths: readonly string[]): AsyncIterable<Uint8Array> {
+  for (const path of paths) yield* createReadStream(path, { highWaterMark: 1 << 20 });
 }

@@ -119,7 +119,7 @@ files:
 `;
 
 async function run(
-  formats: ("kernel+initrd" | "tar" | "raw-efi")[],
+  formats: ("kernel+initrd" | "tar" | "raw-efi" | "iso-bios" | "iso-efi" | "iso-efi-initrd")[],
   options: { dir: string; motd?: string; cache?: string; events?: BuildEvent[] },
 ) {
   const loaded = loadConfig([{ path: "example.yml", text: yaml(layout, options.motd) }]);
@@ -205,8 +205,9 @@ describe("build", () => {
   it("is reproducible: two builds give the same bytes", async () => {
     const a = join(work, "repro-a");
     const b = join(work, "repro-b");
-    await run(["kernel+initrd", "tar", "raw-efi"], { dir: a, cache: join(work, "cache-a") });
-    await run(["kernel+initrd", "tar", "raw-efi"], { dir: b, cache: join(work, "cache-b") });
+    const formats = ["kernel+initrd", "tar", "raw-efi", "iso-bios", "iso-efi", "iso-efi-initrd"] as const;
+    await run([...formats], { dir: a, cache: join(work, "cache-a") });
+    await run([...formats], { dir: b, cache: join(work, "cache-b") });
     for (const f of [
       "example-kernel",
       "example-initrd.img",
@@ -239,6 +240,28 @@ describe("build", () => {
     expect((await section(".cmdline")).toString()).toBe("console=ttyS0");
     expect(Buffer.compare(await section(".initrd"), await readFile(join(dir, "example-initrd.img")))).toBe(0);
     expect((await section(".osrel")).toString()).toContain('PRETTY_NAME="example (built by ocikit)"');
+  });
+
+  it("writes iso-efi-initrd: isolinux and the UKI on El Torito, kernel and initrd on the ISO, an isohybrid MBR", async () => {
+    const dir = join(work, "iso");
+    await run(["kernel+initrd", "iso-efi-initrd"], { dir });
+    const iso = join(dir, "example-efi-initrd.iso");
+    const { stdout: torito } = await exec("xorriso", ["-indev", iso, "-report_el_torito", "plain"]);
+    expect(torito).toMatch(/El Torito boot img :\s+1\s+BIOS\s+y\s+none\s+0x0000\s+0x00\s+4\s/);
+    expect(torito).toMatch(/El Torito boot img :\s+2\s+UEFI\s+y\s+none/);
+    expect(torito).toMatch(/El Torito img path :\s+1\s+\/isolinux\/isolinux.bin/);
+    expect(torito).toMatch(/El Torito img opts :\s+1\s+boot-info-table isohybrid-suitable/);
+    const extract = async (path: string) =>
+      (await exec("isoinfo", ["-R", "-x", path, "-i", iso], { encoding: "buffer", maxBuffer: 1 << 26 }))
+        .stdout;
+    expect(Buffer.compare(await extract("/kernel"), await readFile(join(dir, "example-kernel")))).toBe(0);
+    expect(
+      Buffer.compare(await extract("/initrd.img"), await readFile(join(dir, "example-initrd.img"))),
+    ).toBe(0);
+    expect((await extract("/isolinux/isolinux.cfg")).toString()).toContain("APPEND console=ttyS0\n");
+    // fdisk reads the isohybrid MBR: the whole image, and an EFI partition over the El Torito ESP image.
+    const { stdout: table } = await exec("fdisk", ["-l", iso]);
+    expect(table).toMatch(/iso2\s+\d+\s+\d+\s+\d+\s+\S+\s+ef EFI/);
   });
 
   it("rebuilds only the files section after a files entry changes", async () => {
@@ -297,7 +320,7 @@ describe("build", () => {
       cwd: work,
       homeDir: work,
     };
-    await expect(build(loaded, { ...common, formats: ["iso-bios"] })).rejects.toMatchObject({
+    await expect(build(loaded, { ...common, formats: ["qcow2-bios"] })).rejects.toMatchObject({
       code: "BUILD_UNSUPPORTED_FORMAT",
       message: expect.stringContaining("not yet supported"),
     });
