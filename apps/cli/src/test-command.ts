@@ -20,6 +20,10 @@ import { addVmOptions, startVm, type VmFlags } from "./run-command.js";
 const BOOTABLE = {
   "kernel+initrd": { path: (base: string) => base, uefi: false },
   "raw-efi": { path: (base: string) => `${base}-efi.img`, uefi: true },
+  "iso-bios": { path: (base: string) => `${base}.iso`, uefi: false },
+  "iso-efi": { path: (base: string) => `${base}-efi.iso`, uefi: true },
+  // The hybrid: BIOS by default, through UEFI with --uefi.
+  "iso-efi-initrd": { path: (base: string) => `${base}-efi-initrd.iso`, uefi: false },
 } as const;
 type BootableFormat = keyof typeof BOOTABLE;
 
@@ -48,7 +52,8 @@ export function registerTestCommand(program: Command, io: CliIo): void {
       .command("test")
       .summary("build, boot, and wait for patterns on the console (a boot test)")
       .description(
-        "Build kernel+initrd (or raw-efi, booted through UEFI) from the YAML files, boot it under qemu (-no-reboot), print the console, and wait " +
+        "Build kernel+initrd (or raw-efi, iso-bios, iso-efi, iso-efi-initrd) from the YAML files, boot it under qemu (-no-reboot; " +
+          "UEFI for raw-efi and iso-efi, or with --uefi), print the console, and wait " +
           "until every --expect pattern has matched a console line; then power the guest off. Exits 0 when all " +
           "were seen, 1 otherwise (with the console's tail). Takes the run flags too.",
       )

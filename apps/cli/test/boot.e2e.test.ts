@@ -10,11 +10,13 @@
  *   PORT:22`, the banner, `ssh root@127.0.0.1 uname -r` prints the kernel's release, `halt` over ssh
  *   ends the VM and `ocikit run` exits 0.
  * - on a terminal (script(1)), raw mode and the Ctrl-A keys;
- * - `ocikit test -f raw-efi` with the EFI stub from the bootloader test image: OVMF boots the UKI.
- * Five VM boots (~20 s each under TCG, the last stopped at the banner); bad input boots nothing.
+ * - `ocikit test -f raw-efi` with the EFI stub from the bootloader test image: OVMF boots the UKI;
+ * - the ISO outputs (boot files from the bootloader test image): iso-bios with SeaBIOS, iso-efi with
+ *   OVMF, the hybrid iso-efi-initrd both ways as a CD and both ways as a disk (a USB stick).
+ * Eleven VM boots (~20 s each under TCG, the last stopped at the banner); bad input boots nothing.
  */
 import { execFile, spawn } from "node:child_process";
-import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { access, copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -125,6 +127,76 @@ it("ocikit test -f raw-efi boots the UKI disk through OVMF, its EFI stub from th
   expect(tested.stderr).toMatch(/ocikit test: passed: 2 patterns seen/);
   expect(tested.code, tested.stderr.slice(-3000)).toBe(0);
 }, 300_000);
+
+describe("the ISO outputs boot, each to the banner and the poweroff service's marker", () => {
+  const markers = ["--expect", "^ocikit-init: welcome", "--expect", "^ocikit-poweroff: powering off now"];
+
+  it.each([
+    ["iso-bios with SeaBIOS", "iso-bios", []],
+    ["iso-efi with OVMF", "iso-efi", []],
+    ["the hybrid iso-efi-initrd with SeaBIOS, as a CD", "iso-efi-initrd", []],
+    ["the hybrid iso-efi-initrd with OVMF, as a CD", "iso-efi-initrd", ["--uefi"]],
+  ])(
+    "%s",
+    async (_name, format, flags) => {
+      const tested = await ocikit([
+        ...offline(),
+        "test",
+        "-f",
+        format,
+        ...flags,
+        "--bootloader-image",
+        "ocikit-test/bootloader:1",
+        ...markers,
+        "--timeout",
+        "150",
+        "examples/minimal.yml",
+      ]);
+      expect(tested.stderr).toMatch(/ocikit test: passed: 2 patterns seen/);
+      expect(tested.code, tested.stderr.slice(-3000)).toBe(0);
+    },
+    300_000,
+  );
+
+  it.each([
+    ["SeaBIOS (isohybrid MBR)", []],
+    ["OVMF (the MBR's EFI partition)", ["--uefi"]],
+  ])(
+    "the hybrid iso-efi-initrd written to a disk boots with %s",
+    async (_name, flags) => {
+      const dir = join(work, "hybrid");
+      const built = await ocikit([
+        ...offline(),
+        "build",
+        "-f",
+        "iso-efi-initrd",
+        "--bootloader-image",
+        "ocikit-test/bootloader:1",
+        "--dir",
+        dir,
+        "examples/minimal.yml",
+      ]);
+      expect(built.code, built.stderr).toBe(0);
+      // A file that does not end in .iso is a disk to ocikit run, as to linuxkit run.
+      const disk = join(dir, "usb-stick.img");
+      await copyFile(join(dir, "minimal-efi-initrd.iso"), disk);
+      const ran = await ocikit([
+        "run",
+        ...flags,
+        "--timeout",
+        "150",
+        "--state",
+        join(dir, `state${flags.join("")}`),
+        disk,
+      ]);
+      expect(ran.stderr).toMatch(/\(disk(, UEFI)?\)/);
+      expect(ran.code, ran.stderr).toBe(0);
+      expect(ran.stdout).toMatch(/^ocikit-init: welcome/m);
+      expect(ran.stdout).toMatch(/^ocikit-poweroff: powering off now/m);
+    },
+    300_000,
+  );
+});
 
 // The real executable, so the console, stdin and the exit code go through real streams.
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
