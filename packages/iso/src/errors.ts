@@ -20,7 +20,9 @@ export type IsoErrorCode =
   /** An option is out of its range or malformed (a GUID, a partition name, a sector size). */
   | "ISO_BAD_OPTION"
   /** The entry stream given to a writer is not the one its layout was planned from (other paths or order). */
-  | "ISO_STREAM_MISMATCH";
+  | "ISO_STREAM_MISMATCH"
+  /** An image being read is not ISO 9660, or is truncated or malformed (the message names the LBA). */
+  | "ISO_BAD_IMAGE";
 
 /** A failure the user or their inputs caused. */
 export class IsoError extends OcikitError {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { makeSgdiskDisk, SGDISK_DISK } from "../test/sgdisk-disk.js";
-import { lbaToChs, mbrFromBytes, mbrToBytes, protectiveMbr } from "./protective-mbr.js";
+import { isohybridMbrToBytes } from "./isohybrid-mbr.js";
+import {
+  lbaToChs,
+  mbrFromBytes,
+  mbrPartitionSlotsFromBytes,
+  mbrToBytes,
+  protectiveMbr,
+} from "./protective-mbr.js";
 
 describe("protective MBR", () => {
   it("is byte for byte the one sgdisk writes, and reads back", async () => {
@@ -34,12 +41,38 @@ describe("protective MBR", () => {
     expect(Buffer.from(sector.subarray(446 + 5, 446 + 8)).toString("hex")).toBe("ffffff");
   });
 
+  it("reads every slot, keeping isohybrid --uefi's partition 1 of OSType 0 that mbrFromBytes drops", () => {
+    const sector = isohybridMbrToBytes({
+      template: new Uint8Array(432),
+      bootImageLba: 40,
+      imageBytes: 2 * 1024 * 1024,
+      efi: { lba: 50, sectors512: 2880 },
+      diskSignature: 0x12345678,
+    });
+    const slots = mbrPartitionSlotsFromBytes(sector);
+    expect(slots.map((r) => r && [r.bootIndicator, r.osType, r.startingLba, r.sizeInLba])).toEqual([
+      [0x80, 0x00, 0, 4096],
+      [0x00, 0xef, 200, 2880],
+      undefined,
+      undefined,
+    ]);
+    expect(mbrFromBytes(sector).partitionRecords.map((r) => r.osType)).toEqual([0xef]);
+    // Written back in their slots, the records give the same table.
+    const again = mbrToBytes({
+      bootCode: sector.subarray(0, 440),
+      uniqueMbrDiskSignature: 0x12345678,
+      partitionRecords: slots.filter((r) => r !== undefined),
+    });
+    expect(Buffer.from(again)).toEqual(Buffer.from(sector));
+  });
+
   it.each([
     [
       "441 bytes of boot code",
       () => mbrToBytes({ bootCode: new Uint8Array(441), uniqueMbrDiskSignature: 0, partitionRecords: [] }),
     ],
     ["a sector without 0x55 0xAA", () => mbrFromBytes(new Uint8Array(512))],
+    ["a sector without 0x55 0xAA (slots)", () => mbrPartitionSlotsFromBytes(new Uint8Array(512))],
   ])("refuses %s with ISO_BAD_OPTION", (_name, act) => {
     expect(act).toThrow(expect.objectContaining({ code: "ISO_BAD_OPTION" }));
   });

@@ -120,29 +120,38 @@ export function mbrToBytes(mbr: Mbr): Uint8Array {
  * @throws {IsoError} ISO_BAD_OPTION when it lacks the 0x55 0xAA signature
  */
 export function mbrFromBytes(sector: Uint8Array): Mbr {
+  const slots = mbrPartitionSlotsFromBytes(sector);
+  const view = new DataView(sector.buffer, sector.byteOffset, 512);
+  return {
+    bootCode: sector.slice(0, MBR_BOOT_CODE_SIZE_BYTES),
+    uniqueMbrDiskSignature: view.getUint32(440, true),
+    partitionRecords: slots.filter((r): r is MbrPartitionRecord => r !== undefined && r.osType !== 0),
+  };
+}
+
+/**
+ * The four partition records of the MBR in `sector` by slot, `undefined` where a slot is all zeros.
+ * Unlike `mbrFromBytes` this keeps a record of OSType 0 that is not empty: `isohybrid --uefi` makes
+ * partition 1 so, over the whole image, for firmware that rejects overlapping partitions to skip.
+ * @throws {IsoError} ISO_BAD_OPTION when it lacks the 0x55 0xAA signature
+ */
+export function mbrPartitionSlotsFromBytes(sector: Uint8Array): (MbrPartitionRecord | undefined)[] {
   if (sector.length < 512 || sector[510] !== 0x55 || sector[511] !== 0xaa)
     throw new IsoError(
       "ISO_BAD_OPTION",
       "MBR: no 0x55 0xAA signature at offset 510; expected a master boot record",
     );
   const view = new DataView(sector.buffer, sector.byteOffset, 512);
-  const partitionRecords: MbrPartitionRecord[] = [];
-  for (let i = 0; i < 4; i++) {
+  return [0, 1, 2, 3].map((i) => {
     const offset = 446 + 16 * i;
-    const osType = sector[offset + 4]!;
-    if (osType === 0) continue;
-    partitionRecords.push({
+    if (sector.subarray(offset, offset + 16).every((b) => b === 0)) return undefined;
+    return {
       bootIndicator: sector[offset]!,
       startingChs: chsFromBytes(sector.subarray(offset + 1, offset + 4)),
-      osType,
+      osType: sector[offset + 4]!,
       endingChs: chsFromBytes(sector.subarray(offset + 5, offset + 8)),
       startingLba: view.getUint32(offset + 8, true),
       sizeInLba: view.getUint32(offset + 12, true),
-    });
-  }
-  return {
-    bootCode: sector.slice(0, MBR_BOOT_CODE_SIZE_BYTES),
-    uniqueMbrDiskSignature: view.getUint32(440, true),
-    partitionRecords,
-  };
+    };
+  });
 }
