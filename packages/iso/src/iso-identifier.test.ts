@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareIsoIdentifiers, dCharacters, isoIdentifiers } from "./iso-identifier.js";
+import { compareIsoIdentifiers, dCharacters, isoIdentifiers, nameOfIsoIdentifier } from "./iso-identifier.js";
 
 describe("isoIdentifiers", () => {
   it.each([
@@ -52,4 +52,23 @@ describe("compareIsoIdentifiers (ECMA-119 §9.3)", () => {
     const ids = ["B.TXT;1", "AB", "B.;1", "A1.;1", "A.;1", "_.;1"];
     expect([...ids].sort(compareIsoIdentifiers)).toEqual(["A.;1", "A1.;1", "AB", "B.;1", "B.TXT;1", "_.;1"]);
   });
+});
+
+describe("nameOfIsoIdentifier", () => {
+  it.each([
+    ["hosts", false, "HOSTS"],
+    ["resolv.conf", false, "RESOLV.CONF"],
+    ["x.tar.gz", false, "X_TAR.GZ"],
+    ["😀", false, "_"],
+    ["lib", true, "LIB"],
+    ["my.dir", true, "MY_DIR"],
+  ])("reads the identifier given to %j (directory: %s) as %j", (name, isDirectory, want) => {
+    expect(nameOfIsoIdentifier(isoIdentifiers([{ name, isDirectory }])[0]!)).toBe(want);
+  });
+
+  it.each([
+    ["README.TXT;12", "README.TXT"],
+    ["NOVERSION", "NOVERSION"],
+    [".", "."],
+  ])("reads %j as %j", (identifier, want) => expect(nameOfIsoIdentifier(identifier)).toBe(want));
 });

@@ -14,6 +14,10 @@
  *
  * Records are sorted by §9.3: by name, then by extension, each padded with spaces, then by version
  * (descending; always 1 here).
+ *
+ * Reading, `nameOfIsoIdentifier` gives the name a reader without Rock Ridge shows: the version
+ * (`;1`) and a dot ending an empty extension dropped, the case kept (Linux's `map=normal` would also
+ * lower-case it; xorriso does not).
  */
 const FILE_NAME_AND_EXTENSION_MAX = 30;
 const DIRECTORY_IDENTIFIER_MAX = 31;
@@ -64,6 +68,13 @@ function directoryParts(name: string): { stem: string; extension: string; max: n
     extension: "",
     max: DIRECTORY_IDENTIFIER_MAX,
   };
+}
+
+/** The name an identifier stands for without Rock Ridge: `HOSTS.;1` → `HOSTS`, `A.TXT;1` → `A.TXT`. */
+export function nameOfIsoIdentifier(identifier: string): string {
+  const semicolon = identifier.indexOf(";");
+  const body = semicolon < 0 ? identifier : identifier.slice(0, semicolon);
+  return body.endsWith(".") && body.length > 1 ? body.slice(0, -1) : body;
 }
 
 /** Upper-cases ASCII letters and replaces every other non-d-character (one per code point) by `_`. */

@@ -11,6 +11,10 @@
  *   0), which both Linux (fs/isofs/rock.c) and glibc's makedev (xorriso) read back; larger numbers as
  *   high = major, low = minor, Linux's reading of the two fields.
  * - SL: empty components are dropped, so `a//b` and `a/` read back as `a/b` and `a`.
+ *
+ * Reading (`rockRidgeAttributesOf`) is the other way round, for any writer's entries: NM pieces
+ * joined, PX's type bits and permissions apart, TF's modify time, SL's components as a target, PN
+ * as (major, minor), and the relocation entries CL, PL and RE (RRIP §4.1.5).
  */
 import type { SymlinkComponent, SystemUseEntry } from "./system-use-entry.js";
 
@@ -102,6 +106,93 @@ export function symlinkEntries(target: string): SystemUseEntry[] {
   }
   if (current.length > 0 || entries.length === 0) flush();
   return entries.map((components, i) => ({ signature: "SL", continues: i < entries.length - 1, components }));
+}
+
+/** What a record's Rock Ridge entries say, for a reader; absent fields had no entry. */
+export interface RockRidgeAttributes {
+  /** NM's pieces joined. */
+  readonly name?: string;
+  /** The file type PX's mode gives; `undefined` for one FsEntry has no word for (a socket). */
+  readonly type?: keyof typeof S_IFMT;
+  /** PX's permission bits with setuid, setgid and sticky (no type bits). */
+  readonly mode?: number;
+  readonly nlink?: number;
+  readonly uid?: number;
+  readonly gid?: number;
+  /** TF's modify time, seconds since the epoch. */
+  readonly mtime?: number;
+  /** SL's components as a target. */
+  readonly linkTarget?: string;
+  readonly devMajor?: number;
+  readonly devMinor?: number;
+  /** CL: this record stands for a directory relocated to the extent at this LBA. */
+  readonly childLinkLba?: number;
+  /** PL: in a relocated directory's "..", the extent of its real parent. */
+  readonly parentLinkLba?: number;
+  /** RE: this record is a relocated directory, listed in its real parent through a CL. */
+  readonly relocated: boolean;
+}
+
+/** Reads the Rock Ridge attributes out of a record's entries (continuation areas already followed). */
+export function rockRidgeAttributesOf(entries: readonly SystemUseEntry[]): RockRidgeAttributes {
+  let name = "";
+  const components: SymlinkComponent[] = [];
+  let hasLink = false;
+  let relocated = false;
+  const found: Omit<RockRidgeAttributes, "name" | "linkTarget" | "relocated">[] = [];
+  for (const entry of entries) {
+    switch (entry.signature) {
+      case "NM":
+        name += entry.name;
+        break;
+      case "PX": {
+        const typeBits = entry.mode & 0o170000;
+        const type = FILE_TYPES.find((t) => S_IFMT[t] === typeBits);
+        const { nlink, uid, gid } = entry;
+        found.push({ ...(type ? { type } : {}), mode: entry.mode & 0o7777, nlink, uid, gid });
+        break;
+      }
+      case "TF":
+        if (entry.modify !== undefined) found.push({ mtime: entry.modify });
+        break;
+      case "SL":
+        hasLink = true;
+        components.push(...entry.components);
+        break;
+      case "PN":
+        found.push(deviceNumbersOf(entry.devHigh, entry.devLow));
+        break;
+      case "CL":
+        found.push({ childLinkLba: entry.lba });
+        break;
+      case "PL":
+        found.push({ parentLinkLba: entry.lba });
+        break;
+      case "RE":
+        relocated = true;
+        break;
+    }
+  }
+  return {
+    ...Object.assign({}, ...found),
+    // NM's CURRENT and PARENT forms (for "." and "..") have no text.
+    ...(name !== "" ? { name } : {}),
+    ...(hasLink ? { linkTarget: symlinkTargetOf(components) } : {}),
+    relocated,
+  };
+}
+
+const FILE_TYPES = Object.keys(S_IFMT) as (keyof typeof S_IFMT)[];
+
+/**
+ * The device numbers a PN entry's fields give. With high 0, low is a 32-bit dev_t in glibc's
+ * encoding (major in bits 8–19, minor in 0–7 and 20–31): what genisoimage and xorriso write and, for
+ * the classic 16-bit numbers, what `deviceEntry` writes and Linux reads. Otherwise high is the major
+ * and low the minor, Linux's reading (fs/isofs/rock.c) and `deviceEntry`'s wide numbers.
+ */
+export function deviceNumbersOf(devHigh: number, devLow: number): { devMajor: number; devMinor: number } {
+  if (devHigh !== 0) return { devMajor: devHigh, devMinor: devLow };
+  return { devMajor: (devLow >>> 8) & 0xfff, devMinor: (devLow & 0xff) | ((devLow >>> 12) & 0xfff00) };
 }
 
 /** The target that SL components spell (a reader's view: RRIP §4.1.3.1, Linux's rock.c). */

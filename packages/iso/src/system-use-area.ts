@@ -4,11 +4,18 @@
  * area, which holds the next ones and, if needed, another CE. A record is at most 255 bytes (ECMA-119
  * §9.1.1) and we keep it even, so its area holds `254 - base` bytes; a continuation area never
  * crosses a sector (Linux's fs/isofs/rock.c refuses one that does) and holds at most 2048 bytes.
- * Entries keep their order: NM and SL pieces stay in sequence across areas.
+ * Entries keep their order: NM and SL pieces stay in sequence across areas. Reading
+ * (`gatherSystemUseEntries`) follows the CE chain back, bounded as Linux bounds it.
  */
 import { assert } from "@ocikit/errors";
 import { DIRECTORY_RECORD_MAX } from "./directory-record.js";
-import { CE_LENGTH, type SystemUseEntry, systemUseEntryLength } from "./system-use-entry.js";
+import { IsoError } from "./errors.js";
+import {
+  CE_LENGTH,
+  type SystemUseEntry,
+  systemUseEntriesFromBytes,
+  systemUseEntryLength,
+} from "./system-use-entry.js";
 import { SECTOR_SIZE } from "./volume-descriptor.js";
 
 /** A record's entries split into the record's own area and the continuation areas that follow it. */
@@ -76,4 +83,42 @@ export function placeContinuationAreas(
     offset += length;
   }
   return { places, sectors: lengths.length === 0 ? 0 : sector + 1 };
+}
+
+/** Where a CE entry says the next continuation area is. */
+export interface ContinuationAreaPlace {
+  readonly lba: number;
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** The most continuation areas one record may chain (Linux's RR_MAX_CE_ENTRIES). */
+export const MAX_CONTINUATION_AREAS = 32;
+
+/**
+ * A record's entries, its own area's then those of each continuation area its CE chain leads to (the
+ * CE entries themselves left out), read with `readArea`.
+ * @throws {IsoError} ISO_BAD_IMAGE when the chain is longer than MAX_CONTINUATION_AREAS (a loop)
+ */
+export async function gatherSystemUseEntries(
+  area: Uint8Array,
+  readArea: (place: ContinuationAreaPlace) => Promise<Uint8Array>,
+): Promise<SystemUseEntry[]> {
+  const gathered: SystemUseEntry[] = [];
+  let current = area;
+  for (let areas = 0; ; areas++) {
+    let next: ContinuationAreaPlace | undefined;
+    for (const entry of systemUseEntriesFromBytes(current)) {
+      if (entry.signature === "CE") next = entry;
+      else gathered.push(entry);
+    }
+    if (next === undefined) return gathered;
+    if (areas === MAX_CONTINUATION_AREAS) {
+      throw new IsoError(
+        "ISO_BAD_IMAGE",
+        `continuation area at LBA ${next.lba} offset ${next.offset}: a record chains more than ${MAX_CONTINUATION_AREAS} continuation areas; the CE entries loop or the image is malformed`,
+      );
+    }
+    current = await readArea(next);
+  }
 }

@@ -101,6 +101,31 @@ export function volumeDescriptorFromBytes(s: Uint8Array): VolumeDescriptor | und
   };
 }
 
+/**
+ * The type of the volume descriptor in sector `s` (§8.1.1: 0 boot record, 1 primary, 2
+ * supplementary, 3 partition, 255 set terminator), or `undefined` when it is not one ("CD001").
+ */
+export function volumeDescriptorTypeOf(s: Uint8Array): number | undefined {
+  if (s.length < 7 || String.fromCharCode(...s.subarray(1, 6)) !== STANDARD_IDENTIFIER) return undefined;
+  return s[0];
+}
+
+/**
+ * The Joliet level (UCS-2 level 1, 2 or 3: escape sequences `%/@`, `%/C`, `%/E`, Joliet
+ * specification §4.2) a supplementary volume descriptor announces, or `undefined` for another sector.
+ */
+export function jolietLevelOf(s: Uint8Array): 1 | 2 | 3 | undefined {
+  if (volumeDescriptorTypeOf(s) !== 2) return undefined;
+  const sequence = String.fromCharCode(...s.subarray(88, 91));
+  return sequence === "%/@"
+    ? 1
+    : sequence === "%/C"
+      ? 2
+      : sequence === JOLIET_ESCAPE_SEQUENCE
+        ? 3
+        : undefined;
+}
+
 /** The logical block size a descriptor declares (2048 on every CD and ISO file). */
 export function logicalBlockSizeOf(s: Uint8Array): number {
   return getBoth16(s, 128);
