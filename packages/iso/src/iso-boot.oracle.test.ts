@@ -47,7 +47,7 @@ const MODULES = [
 
 // The guest: loads the CD drivers, mounts the CD (Linux's own Rock Ridge reader, fs/isofs/rock.c),
 // prints one line per object of /tree (type, mode, owner, mtime, device, MD5s of the link target
-// and of the contents: long UTF-8 text does not survive the serial console intact), powers off.
+// and of the contents, to keep the lines short), powers off.
 const INIT = `#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t devtmpfs dev /dev
@@ -191,13 +191,10 @@ async function boot(args: readonly string[], timeoutMs: number): Promise<string>
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
-  let output = "";
-  qemu.stdout.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  qemu.stderr.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
+  // Kept as bytes and decoded once: a UTF-8 character can be split across two chunks.
+  const output: Buffer[] = [];
+  qemu.stdout.on("data", (chunk: Buffer) => output.push(chunk));
+  qemu.stderr.on("data", (chunk: Buffer) => output.push(chunk));
   const exited = new Promise<void>((resolve) => qemu.on("exit", () => resolve()));
   const timer = setTimeout(() => qemu.kill("SIGKILL"), timeoutMs);
   try {
@@ -206,7 +203,7 @@ async function boot(args: readonly string[], timeoutMs: number): Promise<string>
     clearTimeout(timer);
     if (qemu.exitCode === null && qemu.signalCode === null) qemu.kill("SIGKILL");
   }
-  return output;
+  return Buffer.concat(output).toString();
 }
 
 describe("a BIOS-bootable image (isolinux)", () => {
