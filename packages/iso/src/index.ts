@@ -4,8 +4,10 @@
  * byte-reproducibly, from streams of filesystem entries.
  *
  * - ISO 9660: `planIso` lays out the image from the entries' headers (pure: Rock Ridge, Joliet, El
- *   Torito, isohybrid), `writeIso` streams it from the entries; codecs for volume descriptors,
- *   directory records, path tables, SUSP/Rock Ridge entries and the El Torito boot catalog.
+ *   Torito, isohybrid), `writeIso` streams it from the entries; `readIso` reads any image back (the
+ *   volume, the boot catalog, isohybrid's MBR partitions and the tree as entries); codecs for volume
+ *   descriptors, directory records, path tables, SUSP/Rock Ridge entries and the El Torito boot
+ *   catalog.
  * - GPT disks: `planDisk` lays out partitions (pure), `writeDiskImage` streams the disk; codecs for the
  *   GPT header, partition entries and the protective MBR.
  * - UKIs: `assembleUki`/`writeUki` append .osrel, .cmdline, .uname, .initrd and .linux to a
@@ -40,8 +42,11 @@ export {
   planDisk,
 } from "./disk-plan.js";
 export {
+  BOOT_EMULATIONS,
   type BootCatalog,
   type BootCatalogEntry,
+  type BootEmulation,
+  type BootPlatform,
   bootCatalogFromBytes,
   bootCatalogToBytes,
 } from "./el-torito-catalog.js";
@@ -114,6 +119,17 @@ export {
   type IsoOptions,
   planIso,
 } from "./iso-plan.js";
+export {
+  type IsoBootImageInfo,
+  type IsoBootInfo,
+  type IsoImage,
+  type IsoPartitionInfo,
+  type IsoVolumeInfo,
+  READ_ISO_DEFAULTS,
+  type ReadIsoOptions,
+  readIso,
+} from "./iso-reader.js";
+export { bytesSource, type IsoSource } from "./iso-source.js";
 export { ISO_OUTPUT_CHUNK_SIZE, writeIso } from "./iso-writer.js";
 export { type PathTableRecord, pathTableFromBytes, pathTableToBytes } from "./path-table.js";
 export {
@@ -142,6 +158,7 @@ export {
   type Mbr,
   type MbrPartitionRecord,
   mbrFromBytes,
+  mbrPartitionSlotsFromBytes,
   mbrToBytes,
   protectiveMbr,
 } from "./protective-mbr.js";

@@ -136,6 +136,16 @@ function entryData(entry: SystemUseEntry): Uint8Array {
   }
 }
 
+/**
+ * SUSP §5.3: the LEN_SKP of the SP entry that opens the root's "." record area when the volume uses
+ * SUSP (the bytes every other record's area starts with before its entries), or `undefined` when the
+ * area does not start with an SP entry (signature, length 7, check bytes BE EF).
+ */
+export function suspSkipBytesOf(area: Uint8Array): number | undefined {
+  const isSp = area[0] === 0x53 && area[1] === 0x50 && (area[2] ?? 0) >= 7;
+  return isSp && area[4] === 0xbe && area[5] === 0xef ? area[6] : undefined;
+}
+
 /** Decodes the entries of a system use area (stops at its end, at padding, or at ST). */
 export function systemUseEntriesFromBytes(area: Uint8Array): SystemUseEntry[] {
   const entries: SystemUseEntry[] = [];

@@ -140,6 +140,17 @@ function line(
   return `${head}${time}`;
 }
 
+/** The lines for entries as a reader gives them (readIso's), bodies read; in expectedListing's format. */
+export async function listingOf(entries: AsyncIterable<FsEntry>): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const e of entries) {
+    const parts: Uint8Array[] = [];
+    if (e.type === "file") for await (const chunk of e.body()) parts.push(chunk);
+    lines.push(line(e.path, e.type, e.mode, e.uid, e.gid, e.mtime, Buffer.concat(parts), e));
+  }
+  return lines.sort();
+}
+
 /** The lines for a directory on disk (as extracted), the root as ".". */
 export function directoryListing(root: string): string[] {
   const lines: string[] = [];
@@ -157,7 +168,11 @@ export function directoryListing(root: string): string[] {
             : st.isBlockDevice()
               ? "block"
               : "fifo";
-    const rdev = { devMajor: Math.floor(st.rdev / 256) & 0xfff, devMinor: st.rdev & 0xff };
+    // glibc's dev_t (its low 32 bits): major in bits 8-19, minor in bits 0-7 and 20-31.
+    const rdev = {
+      devMajor: (st.rdev >>> 8) & 0xfff,
+      devMinor: (st.rdev & 0xff) | ((st.rdev >>> 12) & 0xfff00),
+    };
     const target = type === "symlink" ? { linkTarget: readlinkSync(full) } : {};
     const bytes = type === "file" ? readFileSync(full) : new Uint8Array(0);
     lines.push(
