@@ -166,10 +166,10 @@ describe("ocikit build errors", () => {
   });
 
   it("refuses a format it cannot write yet, and -o with two formats, before pulling anything (exit 2)", async () => {
-    const iso = await run(["--cache", "cache", "build", "-f", "iso-bios", "base.yml"]);
-    expect(iso.code).toBe(2);
-    expect(iso.stderr).toBe(
-      'output format "iso-bios" is not yet supported by ocikit; this version writes kernel+initrd, tar, tar-kernel-initrd, docker\n',
+    const qcow2 = await run(["--cache", "cache", "build", "-f", "qcow2-bios", "base.yml"]);
+    expect(qcow2.code).toBe(2);
+    expect(qcow2.stderr).toBe(
+      'output format "qcow2-bios" is not yet supported by ocikit; this version writes kernel+initrd, tar, tar-kernel-initrd, docker, raw-efi, iso-bios, iso-efi, iso-efi-initrd\n',
     );
     const two = await run(["--cache", "cache", "build", "-f", "tar,docker", "-o", "x.tar", "base.yml"]);
     expect(two.code).toBe(2);

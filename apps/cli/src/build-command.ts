@@ -45,7 +45,7 @@ export function registerBuildCommand(program: Command, io: CliIo): void {
       "Load, validate and merge one or more LinuxKit YAML files, in the order given (- reads standard input), " +
         "pull the images they name (through the cache) and write the outputs.\n" +
         "Formats: --format, else the file's 2017 outputs: list, else kernel+initrd. " +
-        "Written now: kernel+initrd, tar, tar-kernel-initrd, docker, raw-efi.",
+        "Written now: kernel+initrd, tar, tar-kernel-initrd, docker, iso-bios, iso-efi, iso-efi-initrd, raw-efi.",
     )
     .argument("<file...>", "YAML configuration files; - for standard input")
     .option("--dry-run", "validate and print the merged configuration; build nothing")
@@ -58,7 +58,7 @@ export function registerBuildCommand(program: Command, io: CliIo): void {
     .option("--compression <kind>", "compression of the initrd: gzip (default) or none", parseCompression)
     .option(
       "--bootloader-image <ref>",
-      "image with the boot files of raw-efi (systemd's EFI stub) at Debian's paths (default: this machine's packages)",
+      "image with the boot files of the ISO and EFI outputs (isolinux, ldlinux.c32, isohdpfx.bin, systemd's EFI stub) at Debian's paths (default: this machine's packages)",
     )
     .action(async (files: string[], options: BuildCommandOptions, command: Command) => {
       await runBuild(files, options, command, io);
