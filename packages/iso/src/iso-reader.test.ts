@@ -359,6 +359,11 @@ describe("readIso refuses damaged images with ISO_BAD_IMAGE, naming where", () =
     });
   });
 
+  it.each([0, -1, 1.5, Number.NaN])("refuses chunkBytes %s (ISO_BAD_OPTION)", async (chunkBytes) => {
+    const { iso } = await base();
+    await expect(readIso(bytesSource(iso), { chunkBytes })).rejects.toMatchObject({ code: "ISO_BAD_OPTION" });
+  });
+
   it("refuses a source that gives fewer bytes than it claims", async () => {
     const { iso } = await base();
     const short: IsoSource = {

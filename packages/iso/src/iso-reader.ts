@@ -125,10 +125,13 @@ const ROCK_RIDGE_IDS = new Set(["RRIP_1991A", "IEEE_P1282", "IEEE_1282"]);
  * for await (const entry of image.entries()) console.log(entry.type, entry.path);
  * ```
  * @throws {IsoError} ISO_BAD_IMAGE when it is not ISO 9660 (no "CD001" at sector 16), or is truncated
- *   or malformed (the message names the LBA)
+ *   or malformed (the message names the LBA); ISO_BAD_OPTION for a `chunkBytes` under 1
  */
 export async function readIso(source: IsoSource, options: ReadIsoOptions = {}): Promise<IsoImage> {
   const { chunkBytes, signal } = { ...READ_ISO_DEFAULTS, ...options };
+  if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1) {
+    throw new IsoError("ISO_BAD_OPTION", `chunkBytes ${chunkBytes}: not a positive whole number of bytes`);
+  }
   const descriptors = await readDescriptors(source);
   const pvd = descriptors.primary;
   const root = pvd.rootRecord;
