@@ -1,26 +1,11 @@
 import type { FsHeader } from "@ocikit/fs";
 import { describe, expect, it } from "vitest";
+import { dirHeader, fileHeader } from "../test/fs-headers.js";
 import { FAT_ATTR } from "./fat-directory-entry.js";
 import { FAT_DEFAULTS, planFat } from "./fat-plan.js";
 
-const file = (path: string, size: number): FsHeader => ({
-  path,
-  type: "file",
-  mode: 0o644,
-  uid: 0,
-  gid: 0,
-  mtime: 0,
-  size,
-});
-const dir = (path: string): FsHeader => ({
-  path,
-  type: "dir",
-  mode: 0o755,
-  uid: 0,
-  gid: 0,
-  mtime: 0,
-  size: 0,
-});
+const file = fileHeader;
+const dir = dirHeader;
 const esp = [
   dir("."),
   dir("EFI"),

@@ -1,25 +1,10 @@
 import type { FsHeader } from "@ocikit/fs";
 import { describe, expect, it } from "vitest";
+import { dirHeader, fileHeader } from "../test/fs-headers.js";
 import { buildFatTree } from "./fat-tree.js";
 
-const file = (path: string, size = 1): FsHeader => ({
-  path,
-  type: "file",
-  mode: 0o644,
-  uid: 0,
-  gid: 0,
-  mtime: 0,
-  size,
-});
-const dir = (path: string): FsHeader => ({
-  path,
-  type: "dir",
-  mode: 0o755,
-  uid: 0,
-  gid: 0,
-  mtime: 0,
-  size: 0,
-});
+const file = fileHeader;
+const dir = dirHeader;
 
 describe("the tree of a FAT image", () => {
   it("adds missing parents, sorts children, keeps files in stream order", () => {
