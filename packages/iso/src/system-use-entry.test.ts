@@ -3,6 +3,7 @@ import {
   type SystemUseEntry,
   suspSkipBytesOf,
   systemUseEntriesFromBytes,
+  systemUseEntryLength,
   systemUseEntryToBytes,
 } from "./system-use-entry.js";
 
@@ -20,6 +21,42 @@ describe("system use entries", () => {
     { signature: "unknown", name: "AL", data: Uint8Array.of(1, 2, 3) },
   ])("reads back $signature", (entry) => {
     expect(systemUseEntriesFromBytes(systemUseEntryToBytes(entry))).toEqual([entry]);
+  });
+
+  it.each<[string, SystemUseEntry]>([
+    ["SP", { signature: "SP" }],
+    ["CE", { signature: "CE", lba: 40, offset: 100, length: 300 }],
+    [
+      "ER",
+      { signature: "ER", identifier: "RRIP_1991A", descriptor: "dé", source: "日本", extensionVersion: 1 },
+    ],
+    ["PX", { signature: "PX", mode: 0o100644, nlink: 1, uid: 0, gid: 0 }],
+    ["PN", { signature: "PN", devHigh: 1, devLow: 2 }],
+    ["NM of ASCII", { signature: "NM", continues: false, name: "name.txt" }],
+    ["NM of 2- and 3-byte characters", { signature: "NM", continues: true, name: "é名前" }],
+    ["NM of a surrogate pair", { signature: "NM", continues: false, name: "a😀b" }],
+    ["NM of lone surrogates", { signature: "NM", continues: false, name: "\uD800x\uDC00\uD83D" }],
+    [
+      "SL",
+      {
+        signature: "SL",
+        continues: false,
+        components: [
+          { kind: "root", text: "", continues: false },
+          { kind: "parent", text: "..", continues: false },
+          { kind: "current", text: ".", continues: false },
+          { kind: "name", text: "dir😀é", continues: true },
+        ],
+      },
+    ],
+    ["TF with one time", { signature: "TF", modify: 1 }],
+    ["TF with four times", { signature: "TF", creation: 1, modify: 2, access: 3, attributes: 4 }],
+    ["CL", { signature: "CL", lba: 33 }],
+    ["PL", { signature: "PL", lba: 34 }],
+    ["RE", { signature: "RE" }],
+    ["unknown", { signature: "unknown", name: "AL", data: Uint8Array.of(1, 2, 3) }],
+  ])("counts the encoded length of %s", (_name, entry) => {
+    expect(systemUseEntryLength(entry)).toBe(systemUseEntryToBytes(entry).length);
   });
 
   it("stops at ST and at padding", () => {
