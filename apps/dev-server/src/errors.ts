@@ -1,0 +1,18 @@
+/**
+ * Errors of @ocikit/dev-server; codes are stable and listed in the README.
+ */
+import { OcikitError } from "@ocikit/errors";
+
+export type DevServerErrorCode =
+  /** The server cannot listen (the port is taken, the address is not this machine's). */
+  | "DEV_LISTEN"
+  /** A file the loop watches cannot be read or watched. */
+  | "DEV_WATCH";
+
+/** A failure the user or their machine caused. */
+export class DevServerError extends OcikitError {
+  declare readonly code: DevServerErrorCode;
+  constructor(code: DevServerErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, options);
+  }
+}
