@@ -2,6 +2,7 @@
  * @ocikit/dev-server: `ocikit dev` — watch the YAML files (and every `files: source:`), rebuild
  * incrementally, reboot the VM, and serve a page on loopback with the console and the pipeline live.
  */
+export { type ConfigProblemsOptions, configProblems } from "./config-problems.js";
 export {
   DEV_HUB_DEFAULTS,
   DevHub,
@@ -10,7 +11,6 @@ export {
   type HelloMessage,
   parseClientMessage,
 } from "./dev-hub.js";
-export { configProblems, type ConfigProblemsOptions } from "./config-problems.js";
 export {
   DEV_LOOP_DEFAULTS,
   type DevLoop,
