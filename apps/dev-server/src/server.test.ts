@@ -175,6 +175,14 @@ describe("startDevServer", () => {
     }
   });
 
+  it("fails with DEV_LISTEN when the address is not this machine's", async () => {
+    // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never assigned to a host.
+    await expect(startDevServer({ hub: new DevHub(), host: "192.0.2.1", port: 0 })).rejects.toMatchObject({
+      code: "DEV_LISTEN",
+      message: expect.stringContaining("cannot listen on 192.0.2.1:0"),
+    });
+  });
+
   it("close() closes the sockets and frees the port", async () => {
     const hub = new DevHub();
     const server = await startDevServer({ hub, token: TOKEN });
