@@ -11,6 +11,7 @@ import { Command, CommanderError } from "commander";
 import { registerBuildCommand } from "./build-command.js";
 import { registerCacheCommand } from "./cache-command.js";
 import type { CliIo } from "./cli-io.js";
+import { registerDevCommand } from "./dev-command.js";
 import { exitCodeOf } from "./errors.js";
 import { EXIT_CODES, type ExitCode } from "./exit-codes.js";
 import { registerInspectCommand } from "./inspect-command.js";
@@ -59,6 +60,7 @@ function createProgram(io: CliIo): Command {
   addGlobalOptions(program);
   registerBuildCommand(program, io);
   registerCacheCommand(program, io);
+  registerDevCommand(program, io);
   registerInspectCommand(program, io);
   registerRunCommand(program, io);
   registerSchemaCommand(program, io);

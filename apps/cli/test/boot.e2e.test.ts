@@ -317,6 +317,47 @@ it("on a terminal, ocikit run puts it in raw mode: Ctrl-A h lists the keys, Ctrl
   }
 }, 300_000);
 
+it("ocikit dev serves its page with a token, refuses a foreign Origin, and leaves nothing when interrupted", async () => {
+  const [program = "", ...args] = cliArgv([
+    "--cache",
+    cache,
+    "--mirror",
+    "http://127.0.0.1:9",
+    "dev",
+    "--no-open",
+    join(repo, "examples/minimal.yml"),
+  ]);
+  const { child, output, exited, kill } = watchChild(program, args);
+  try {
+    for (const started = Date.now(); !/the page is at (\S+)/.test(output.stderr); ) {
+      if (child.exitCode !== null || Date.now() - started > 60_000)
+        throw new Error(`no page: ${output.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const url = new URL(/the page is at (\S+)/.exec(output.stderr)?.[1] ?? "");
+    const token = url.searchParams.get("token") ?? "";
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
+    const state = await fetch(`${url.origin}/api/state?token=${token}`);
+    expect(state.status).toBe(200);
+    expect(await state.json()).toMatchObject({
+      type: "hello",
+      files: expect.arrayContaining([expect.stringMatching(/minimal\.yml$/)]),
+    });
+    expect((await fetch(`${url.origin}/api/state`)).status).toBe(403);
+    expect(
+      (await fetch(`${url.origin}/api/state?token=${token}`, { headers: { Origin: "http://evil.example" } }))
+        .status,
+    ).toBe(403);
+    const temp = /building into (\S+);/.exec(output.stderr)?.[1] ?? "";
+    await access(temp); // the build directory exists while it runs…
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    await expect(access(temp)).rejects.toThrow(); // …and is gone after Ctrl-C
+  } finally {
+    await kill();
+  }
+}, 120_000);
+
 describe("bad input boots nothing", () => {
   // A kernel prefix whose files exist (their contents do not matter before qemu starts).
   let fake: string;
