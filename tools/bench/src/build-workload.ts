@@ -24,7 +24,7 @@ import {
 } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { SSHD_LIBRARY_PACKAGES } from "@ocikit/test-images";
+import { IMAGE_DEFINITIONS, SSHD_LIBRARY_PACKAGES } from "@ocikit/test-images";
 import { type BuiltImage, buildLayout, LARGE_IMAGE_DEFAULTS, type LayerSpec } from "@ocikit/test-registry";
 import { shellQuote } from "./gnu-pipeline.js";
 
@@ -80,22 +80,6 @@ const PRUNED_DIRS = [
   "usr/share/locale",
   "usr/share/bug",
 ];
-// LinuxKit's pkg/sshd label, less containerd's binds.
-const SSHD_LABEL = {
-  pid: "host",
-  capabilities: ["all"],
-  binds: [
-    "/root/.ssh:/root/.ssh",
-    "/etc/resolv.conf:/etc/resolv.conf",
-    "/run:/run",
-    "/tmp:/tmp",
-    "/etc:/hostroot/etc",
-    "/containers:/containers",
-    "/var/log:/var/log",
-    "/dev:/dev",
-    "/sys:/sys",
-  ],
-};
 const PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const MTIME = 1_700_000_000;
 // Bump when the way the layout is built changes, so cached layouts are rebuilt.
@@ -248,7 +232,7 @@ async function buildWorkloadLayout(work: string, debs: ReadonlyMap<string, strin
         config: {
           Cmd: ["/usr/sbin/sshd", "-D", "-e"],
           Env: [PATH_ENV],
-          Labels: { "org.mobyproject.config": JSON.stringify(SSHD_LABEL) },
+          Labels: { "org.mobyproject.config": JSON.stringify(IMAGE_DEFINITIONS.sshd.label) },
         },
       },
       {
