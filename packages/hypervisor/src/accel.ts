@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { HypervisorError } from "./errors.js";
 import { requireProgram } from "./find-program.js";
+import { qemuArchOfNode } from "./host-arch.js";
 import { type KvmProbeKind, probeKvmBoot } from "./kvm-probe.js";
 import type { Accelerator, QemuArch } from "./types.js";
 
@@ -105,12 +106,6 @@ interface CacheFile {
 }
 
 /** Node's names for architectures, in qemu's words. */
-const QEMU_ARCH_OF_NODE: Readonly<Record<string, string>> = {
-  x64: "x86_64",
-  arm64: "aarch64",
-  s390x: "s390x",
-  riscv64: "riscv64",
-};
 
 /**
  * Picks the accelerator (see the module comment).
@@ -125,7 +120,7 @@ export async function chooseAccelerator(options: ChooseAcceleratorOptions): Prom
   const requested = options.requested ?? ACCEL_DEFAULTS.requested;
   const host = options.host ?? {};
   const platform = host.platform ?? process.platform;
-  const hostArch = host.arch ?? QEMU_ARCH_OF_NODE[nodeArch()] ?? nodeArch();
+  const hostArch = host.arch ?? qemuArchOfNode(nodeArch()) ?? nodeArch();
   const kvmDevice = host.kvmDevice ?? "/dev/kvm";
 
   if (requested === "tcg") return { accel: "tcg", why: "tcg (--accel tcg)" };

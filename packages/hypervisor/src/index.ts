@@ -23,6 +23,7 @@ export { parseDiskSpec } from "./disk-spec.js";
 export { HypervisorError, type HypervisorErrorCode } from "./errors.js";
 export { debianPackageOf, findProgram, requireProgram } from "./find-program.js";
 export { type FindUefiFirmwareOptions, findUefiFirmware, UEFI_FIRMWARE_CANDIDATES } from "./firmware.js";
+export { hostQemuArch } from "./host-arch.js";
 export {
   KVM_PROBE_DEFAULTS,
   type KvmProbeKind,
@@ -53,7 +54,6 @@ export {
   type QmpGreeting,
 } from "./qmp.js";
 export {
-  hostQemuArch,
   type QemuRun,
   RUN_QEMU_DEFAULTS,
   type RunQemuOptions,

@@ -7,13 +7,13 @@
 
 import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
-import { arch as nodeArch } from "node:os";
 import { type AcceleratorChoice, type AccelProbeEvent, chooseAccelerator } from "./accel.js";
 import { findBootTarget } from "./boot-target.js";
 import { resolveDisks } from "./disk.js";
 import { HypervisorError } from "./errors.js";
 import { requireProgram } from "./find-program.js";
 import { findUefiFirmware } from "./firmware.js";
+import { hostQemuArch } from "./host-arch.js";
 import { loadOrCreateMac } from "./mac-address.js";
 import { writeMetadataIso } from "./metadata-iso.js";
 import { checkPortsFree } from "./ports-free.js";
@@ -79,27 +79,6 @@ export interface QemuRun {
   readonly target: BootTarget;
   readonly accel: AcceleratorChoice;
   readonly state: StatePaths;
-}
-
-const QEMU_ARCH_OF_NODE: Readonly<Record<string, QemuArch>> = {
-  x64: "x86_64",
-  arm64: "aarch64",
-  s390x: "s390x",
-  riscv64: "riscv64",
-};
-
-/**
- * This machine's architecture in qemu's words.
- * @throws {HypervisorError} HV_UNSUPPORTED on an architecture qemu has no system emulator named for here
- */
-export function hostQemuArch(): QemuArch {
-  const arch = QEMU_ARCH_OF_NODE[nodeArch()];
-  if (!arch)
-    throw new HypervisorError(
-      "HV_UNSUPPORTED",
-      `this machine's architecture (${nodeArch()}) has no qemu backend here; give the guest's with --arch`,
-    );
-  return arch;
 }
 
 /**
