@@ -23,12 +23,12 @@ import {
 } from "@ocikit/oci";
 import type { LoadedConfig, OutputFormat } from "@ocikit/spec";
 import { concatFilesAtomic, writeFileAtomic } from "./atomic-file.js";
-import { writeRawEfiOutput } from "./efi-outputs.js";
+import { type BootAssets, bootAssets, writeRawEfiOutput } from "./efi-outputs.js";
 import { BuildError } from "./errors.js";
 import type { BuildEvent } from "./events.js";
 import { fileEntry, hostFilesEntry } from "./generated-entries.js";
 import { type BuiltSection, buildInitrdSection } from "./initrd-sections.js";
-import { ISO_FORMATS, type IsoFormat, writeIsoOutput } from "./iso-outputs.js";
+import { bootFileNames, ISO_FORMATS, type IsoFormat, writeIsoOutput } from "./iso-outputs.js";
 import { type BuildPlan, planBuild } from "./plan.js";
 import { SectionCache, sectionCacheDir } from "./section-cache.js";
 
@@ -124,6 +124,28 @@ export async function build(loaded: LoadedConfig, options: BuildOptions): Promis
     initrd ??= await buildInitrdParts(plan, options, emit);
     return initrd;
   };
+  // The boot files and the UKI of the ISO and EFI outputs, found and made once for all of them.
+  let boot: BootAssets | undefined;
+  const assets = async (): Promise<BootAssets> => {
+    const parts = await initrdParts();
+    boot ??= bootAssets(
+      {
+        kernel: parts.kernel,
+        initrd: [...(parts.ucode ? [parts.ucode] : []), ...parts.members],
+        cmdline: plan.cmdline,
+        name: options.name,
+        platform: options.platform,
+      },
+      {
+        ...(options.bootloaderImage ? { image: options.bootloaderImage } : {}),
+        puller,
+        platform: options.platform,
+        cwd: options.cwd,
+      },
+      bootFileNames(options.formats, options.platform),
+    );
+    return boot;
+  };
   for (const format of options.formats) {
     const since = performance.now();
     if (format === "kernel+initrd") {
@@ -143,28 +165,12 @@ export async function build(loaded: LoadedConfig, options: BuildOptions): Promis
           await writeFileAtomic(`${base}-cmdline`, [new TextEncoder().encode(plan.cmdline)]),
           since,
         );
-    } else if (format === "raw-efi" || isIsoFormat(format)) {
-      const parts = await initrdParts();
-      const boot = {
-        kernel: parts.kernel,
-        initrd: [...(parts.ucode ? [parts.ucode] : []), ...parts.members],
-        cmdline: plan.cmdline,
-        name: options.name,
-        platform: options.platform,
-      };
-      const source = {
-        ...(options.bootloaderImage ? { image: options.bootloaderImage } : {}),
-        puller,
-        platform: options.platform,
-        cwd: options.cwd,
-      };
-      if (format === "raw-efi") {
-        const path = `${base}-efi.img`;
-        out(format, path, await writeRawEfiOutput(path, boot, source), since);
-      } else {
-        const path = `${base}${ISO_FORMATS[format].suffix}`;
-        out(format, path, await writeIsoOutput(format, path, boot, source), since);
-      }
+    } else if (format === "raw-efi") {
+      const path = `${base}-efi.img`;
+      out(format, path, await writeRawEfiOutput(path, await assets()), since);
+    } else if (isIsoFormat(format)) {
+      const path = `${base}${ISO_FORMATS[format].suffix}`;
+      out(format, path, await writeIsoOutput(format, path, await assets()), since);
     } else if (format === "tar-kernel-initrd") {
       const parts = await initrdParts();
       const path = `${base}-initrd.tar`;

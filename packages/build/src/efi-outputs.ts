@@ -10,6 +10,7 @@
  * the paths of Debian's packages), else from this machine's Debian packages.
  */
 import { readFile } from "node:fs/promises";
+import { assert } from "@ocikit/errors";
 import {
   assembleUki,
   type BootloaderFile,
@@ -34,7 +35,7 @@ export interface BootloaderSource {
  * Finds the boot files `names` in the bootloader image, or on this machine when none is given.
  * @throws {IsoError} ISO_BOOT_FILE naming both ways to supply a missing file; OciError for the image
  */
-export async function bootloaderFiles<N extends BootloaderFileName>(
+async function bootloaderFiles<N extends BootloaderFileName>(
   names: readonly N[],
   source: BootloaderSource,
 ): Promise<Record<N, BootloaderFile>> {
@@ -63,42 +64,65 @@ function osRelease(name: string): string {
   return `NAME="${name}"\nID=linuxkit\nPRETTY_NAME="${name} (built by ocikit)"\n`;
 }
 
-/** The EFI stub's file name for the platform. */
-function stubName(platform: Platform): "linuxx64.efi.stub" | "linuxaa64.efi.stub" {
+/** The boot files one build needs, for every format it writes, looked up once; the UKI made once. */
+export interface BootAssets {
+  readonly parts: UkiParts;
+  /** The boot files asked for when the assets were made (one lookup, one pass over the image). */
+  files(): Promise<Readonly<Partial<Record<BootloaderFileName, BootloaderFile>>>>;
+  /** The UKI, assembled in memory on first use (the kernel and initrd of an appliance are tens of MiB). */
+  uki(): Promise<Uint8Array>;
+}
+
+/** The EFI stub the platform needs, as a boot file name. */
+export function efiStubName(platform: Platform): "linuxx64.efi.stub" | "linuxaa64.efi.stub" {
   return platform.architecture === "arm64" ? "linuxaa64.efi.stub" : "linuxx64.efi.stub";
 }
 
 /**
- * Assembles the UKI in memory (the kernel and initrd of an appliance image are tens of MiB).
- * @throws {IsoError} ISO_BOOT_FILE (no EFI stub), ISO_BAD_PE
+ * The assets of one build: `names` are every boot file its formats need, found on first use.
+ * @throws {IsoError} (from files() and uki()) ISO_BOOT_FILE naming both ways to supply a missing file, ISO_BAD_PE
  */
-export async function buildUki(parts: UkiParts, source: BootloaderSource): Promise<Uint8Array> {
-  const name = stubName(parts.platform);
-  const files = await bootloaderFiles([name], source);
-  const initrd = Buffer.concat(await Promise.all(parts.initrd.map((path) => readFile(path))));
-  return assembleUki({
-    stub: files[name].data,
-    osRelease: osRelease(parts.name),
-    cmdline: parts.cmdline,
-    linux: await readFile(parts.kernel),
-    initrd,
-  });
+export function bootAssets(
+  parts: UkiParts,
+  source: BootloaderSource,
+  names: readonly BootloaderFileName[],
+): BootAssets {
+  let files: ReturnType<BootAssets["files"]> | undefined;
+  let uki: Promise<Uint8Array> | undefined;
+  const assets: BootAssets = {
+    parts,
+    files: () => {
+      files ??= bootloaderFiles([...new Set(names)], source);
+      return files;
+    },
+    uki: () => {
+      uki ??= (async () => {
+        const stub = (await assets.files())[efiStubName(parts.platform)];
+        assert(stub, "the EFI stub was not among the boot files asked for");
+        const initrd = Buffer.concat(await Promise.all(parts.initrd.map((path) => readFile(path))));
+        return assembleUki({
+          stub: stub.data,
+          osRelease: osRelease(parts.name),
+          cmdline: parts.cmdline,
+          linux: await readFile(parts.kernel),
+          initrd,
+        });
+      })();
+      return uki;
+    },
+  };
+  return assets;
 }
 
 /**
  * Writes `raw-efi` at `path` (atomically) and returns its size.
- * @throws {IsoError} as buildUki; BuildError BUILD_OUTPUT when the file cannot be written
+ * @throws {IsoError} as BootAssets.uki; BuildError BUILD_OUTPUT when the file cannot be written
  */
-export async function writeRawEfiOutput(
-  path: string,
-  parts: UkiParts,
-  source: BootloaderSource,
-): Promise<number> {
-  const uki = await buildUki(parts, source);
+export async function writeRawEfiOutput(path: string, assets: BootAssets): Promise<number> {
   const disk = await writeRawEfi({
-    uki,
+    uki: await assets.uki(),
     fatImage: (files, { hiddenSectors }) => fatImage(files, { hiddenSectors }),
-    arch: parts.platform.architecture === "arm64" ? "aarch64" : "x86_64",
+    arch: assets.parts.platform.architecture === "arm64" ? "aarch64" : "x86_64",
   });
   return writeFileAtomic(path, disk.image);
 }

@@ -14,10 +14,14 @@
  *   for UEFI), `/kernel` and `/initrd.img` on the ISO, and an isohybrid MBR with an EFI partition, so
  *   it boots under BIOS and UEFI, from a CD or from a disk.
  */
+import { assert } from "@ocikit/errors";
 import { type FsEntry, headerOf } from "@ocikit/fs";
+import type { BootloaderFile, BootloaderFileName } from "@ocikit/iso";
 import { fatImage, type IsoBootOptions, planIso, writeIso } from "@ocikit/iso";
+import type { Platform } from "@ocikit/oci";
+import type { OutputFormat } from "@ocikit/spec";
 import { writeFileAtomic } from "./atomic-file.js";
-import { type BootloaderSource, bootloaderFiles, buildUki, type UkiParts } from "./efi-outputs.js";
+import { type BootAssets, efiStubName } from "./efi-outputs.js";
 import { dirEntry, fileEntry, hostFilesEntry } from "./generated-entries.js";
 
 /** The ISO formats and how each boots. */
@@ -27,6 +31,20 @@ export const ISO_FORMATS = {
   "iso-efi-initrd": { suffix: "-efi-initrd.iso", bios: true, efi: true },
 } as const;
 export type IsoFormat = keyof typeof ISO_FORMATS;
+
+/** The files isolinux's BIOS entry and the isohybrid MBR are made of. */
+const ISOLINUX_FILES = ["isolinux.bin", "ldlinux.c32", "isohdpfx.bin"] as const;
+
+/** Every boot file the formats need (the EFI stub for raw-efi and the UEFI ISOs, isolinux's for BIOS). */
+export function bootFileNames(formats: readonly OutputFormat[], platform: Platform): BootloaderFileName[] {
+  const names = formats.flatMap((format): BootloaderFileName[] => {
+    if (format === "raw-efi") return [efiStubName(platform)];
+    if (!(format in ISO_FORMATS)) return [];
+    const { bios, efi } = ISO_FORMATS[format as IsoFormat];
+    return [...(bios ? ISOLINUX_FILES : []), ...(efi ? [efiStubName(platform)] : [])];
+  });
+  return [...new Set(names)];
+}
 
 /** isolinux's configuration: boot the kernel and initrd on the ISO with the command line, at once. */
 function isolinuxConfig(cmdline: string): string {
@@ -38,18 +56,21 @@ function isolinuxConfig(cmdline: string): string {
  * @throws {IsoError} ISO_BOOT_FILE (isolinux, ldlinux.c32, isohdpfx.bin or the EFI stub missing),
  *   ISO_BAD_PE; BuildError BUILD_OUTPUT when the file cannot be written
  */
-export async function writeIsoOutput(
-  format: IsoFormat,
-  path: string,
-  parts: UkiParts,
-  source: BootloaderSource,
-): Promise<number> {
+export async function writeIsoOutput(format: IsoFormat, path: string, assets: BootAssets): Promise<number> {
+  const { parts } = assets;
   const { bios, efi } = ISO_FORMATS[format];
   const entries: FsEntry[] = [];
   const boot: IsoBootOptions["entries"][number][] = [];
   let isohybrid: IsoBootOptions["isohybrid"];
   if (bios) {
-    const files = await bootloaderFiles(["isolinux.bin", "ldlinux.c32", "isohdpfx.bin"], source);
+    const found = await assets.files();
+    const files = Object.fromEntries(
+      ISOLINUX_FILES.map((name) => {
+        const file = found[name];
+        assert(file, `${name} was not among the boot files asked for`);
+        return [name, file];
+      }),
+    ) as Record<(typeof ISOLINUX_FILES)[number], BootloaderFile>;
     entries.push(
       dirEntry("isolinux"),
       fileEntry("isolinux/isolinux.bin", files["isolinux.bin"].data, 0o644),
@@ -60,7 +81,7 @@ export async function writeIsoOutput(
     isohybrid = { mbrTemplate: files["isohdpfx.bin"].data, efiPartition: efi };
   }
   if (efi) {
-    const uki = await buildUki(parts, source);
+    const uki = await assets.uki();
     const bootPath =
       parts.platform.architecture === "arm64" ? "EFI/BOOT/BOOTAA64.EFI" : "EFI/BOOT/BOOTX64.EFI";
     const esp = await fatImage([{ path: bootPath, data: uki }], {});
