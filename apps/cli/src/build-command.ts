@@ -19,7 +19,7 @@ import {
 import { type Command, InvalidArgumentError } from "commander";
 import { createBuildProgress } from "./build-progress.js";
 import type { CliIo } from "./cli-io.js";
-import { openOciContext } from "./oci-context.js";
+import { type OciContext, openOciContext } from "./oci-context.js";
 import { progressMode } from "./pull-progress.js";
 import { readSources } from "./read-sources.js";
 
@@ -109,15 +109,10 @@ export async function buildLoaded(
       name: options.name ?? loaded.name,
       dir: resolve(io.cwd, options.dir ?? "."),
       ...(options.output === undefined ? {} : { output: outputTarget(options.output, io) }),
-      store: ctx.store,
-      transport: ctx.transport,
-      platform: ctx.settings.platform,
-      pull: ctx.settings.pull,
+      ...imageSettings(ctx, io),
       sbom: options.sbom,
       decompressKernel: options.decompressKernel ?? false,
       compression: options.compression ?? "gzip",
-      cwd: io.cwd,
-      homeDir: ctx.settings.homeDir,
       ...(options.bootloaderImage ? { bootloaderImage: options.bootloaderImage } : {}),
       onEvent: progress.onEvent,
     });
@@ -126,6 +121,21 @@ export async function buildLoaded(
   }
   progress.summary(result);
   return result;
+}
+
+/** What every build of a command shares: the image cache and registry settings, where paths are relative to. */
+export function imageSettings(
+  ctx: OciContext,
+  io: CliIo,
+): Pick<BuildOptions, "store" | "transport" | "platform" | "pull" | "cwd" | "homeDir"> {
+  return {
+    store: ctx.store,
+    transport: ctx.transport,
+    platform: ctx.settings.platform,
+    pull: ctx.settings.pull,
+    cwd: io.cwd,
+    homeDir: ctx.settings.homeDir,
+  };
 }
 
 /** `-o FILE` writes that file; `-o -` streams the single output to standard output. */

@@ -14,6 +14,7 @@ import { build } from "@ocikit/build";
 import { DevHub, type DevLoopVm, startDevLoop, startDevServer } from "@ocikit/dev-server";
 import { findProgram } from "@ocikit/hypervisor";
 import { type Command, InvalidArgumentError } from "commander";
+import { imageSettings } from "./build-command.js";
 import type { CliIo } from "./cli-io.js";
 import { openOciContext } from "./oci-context.js";
 import { addVmOptions, startVm, type VmFlags } from "./run-command.js";
@@ -72,13 +73,8 @@ async function runDev(files: string[], flags: DevFlags, command: Command, io: Cl
         formats: ["kernel+initrd"],
         name,
         dir,
-        store: ctx.store,
-        transport: ctx.transport,
-        platform: ctx.settings.platform,
-        pull: ctx.settings.pull,
+        ...imageSettings(ctx, io),
         sbom: false,
-        cwd: io.cwd,
-        homeDir: ctx.settings.homeDir,
         onEvent,
       });
       return { kernelPrefix: join(dir, name) };

@@ -9,6 +9,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import type { BuildResult } from "@ocikit/build";
+import { assert } from "@ocikit/errors";
 import { HypervisorError } from "@ocikit/hypervisor";
 import { type Command, InvalidArgumentError } from "commander";
 import { buildLoaded, loadFiles } from "./build-command.js";
@@ -16,14 +18,13 @@ import type { CliIo } from "./cli-io.js";
 import { CliError } from "./errors.js";
 import { addVmOptions, startVm, type VmFlags } from "./run-command.js";
 
-/** The formats `test` boots, and how: the path `run` takes, and whether through UEFI. */
+/** The formats `test` boots, and whether through UEFI (the hybrid iso-efi-initrd: BIOS, or UEFI with --uefi). */
 const BOOTABLE = {
-  "kernel+initrd": { path: (base: string) => base, uefi: false },
-  "raw-efi": { path: (base: string) => `${base}-efi.img`, uefi: true },
-  "iso-bios": { path: (base: string) => `${base}.iso`, uefi: false },
-  "iso-efi": { path: (base: string) => `${base}-efi.iso`, uefi: true },
-  // The hybrid: BIOS by default, through UEFI with --uefi.
-  "iso-efi-initrd": { path: (base: string) => `${base}-efi-initrd.iso`, uefi: false },
+  "kernel+initrd": { uefi: false },
+  "raw-efi": { uefi: true },
+  "iso-bios": { uefi: false },
+  "iso-efi": { uefi: true },
+  "iso-efi-initrd": { uefi: false },
 } as const;
 type BootableFormat = keyof typeof BOOTABLE;
 
@@ -89,7 +90,7 @@ async function runTest(files: string[], flags: TestFlags, command: Command, io: 
   try {
     const dir = temp ?? resolve(io.cwd, flags.dir ?? ".");
     const name = flags.name ?? loaded.name;
-    await buildLoaded(
+    const built = await buildLoaded(
       loaded,
       {
         format: [flags.format],
@@ -105,7 +106,7 @@ async function runTest(files: string[], flags: TestFlags, command: Command, io: 
     // The time limit starts with the boot: a slow first build must not eat it.
     const bootable = BOOTABLE[flags.format];
     const run = await startVm(
-      bootable.path(join(dir, name)),
+      bootPath(built, flags.format),
       { ...flags, uefi: bootable.uefi || flags.uefi, reboot: false },
       command,
       io,
@@ -155,6 +156,14 @@ function collectRegExp(value: string, previous: readonly RegExp[] | undefined): 
   } catch (error) {
     throw new InvalidArgumentError(`"${value}" is not a regular expression: ${(error as Error).message}`);
   }
+}
+
+/** What `run` boots of the build: the kernel prefix (`DIR/NAME` of `NAME-kernel`), or the one image written. */
+function bootPath(built: BuildResult, format: BootableFormat): string {
+  const paths = built.outputs.filter((output) => output.format === format).map((output) => output.path);
+  const path = format === "kernel+initrd" ? paths.find((p) => p.endsWith("-kernel")) : paths[0];
+  assert(path !== undefined, `the build wrote no ${format} output`);
+  return format === "kernel+initrd" ? path.slice(0, -"-kernel".length) : path;
 }
 
 function parseFormat(value: string): BootableFormat {
