@@ -28,7 +28,7 @@ import { BuildError } from "./errors.js";
 import type { BuildEvent } from "./events.js";
 import { fileEntry, hostFilesEntry } from "./generated-entries.js";
 import { type BuiltSection, buildInitrdSection } from "./initrd-sections.js";
-import { bootFileNames, ISO_FORMATS, type IsoFormat, writeIsoOutput } from "./iso-outputs.js";
+import { bootFileNames, ISO_FORMATS, isIsoFormat, writeIsoOutput } from "./iso-outputs.js";
 import { type BuildPlan, planBuild } from "./plan.js";
 import { SectionCache, sectionCacheDir } from "./section-cache.js";
 
@@ -325,8 +325,4 @@ async function* kernelInitrdEntries(parts: InitrdParts, cmdline: string): AsyncI
   yield await hostFilesEntry("initrd.img", parts.members);
   yield fileEntry("cmdline", cmdline, 0o644);
   if (parts.ucode) yield await hostFilesEntry("ucode.cpio", [parts.ucode]);
-}
-
-function isIsoFormat(format: OutputFormat): format is IsoFormat {
-  return format in ISO_FORMATS;
 }

@@ -32,6 +32,11 @@ export const ISO_FORMATS = {
 } as const;
 export type IsoFormat = keyof typeof ISO_FORMATS;
 
+/** Whether `format` is one of the ISO formats. */
+export function isIsoFormat(format: OutputFormat): format is IsoFormat {
+  return format in ISO_FORMATS;
+}
+
 /** The files isolinux's BIOS entry and the isohybrid MBR are made of. */
 const ISOLINUX_FILES = ["isolinux.bin", "ldlinux.c32", "isohdpfx.bin"] as const;
 
@@ -39,8 +44,8 @@ const ISOLINUX_FILES = ["isolinux.bin", "ldlinux.c32", "isohdpfx.bin"] as const;
 export function bootFileNames(formats: readonly OutputFormat[], platform: Platform): BootloaderFileName[] {
   const names = formats.flatMap((format): BootloaderFileName[] => {
     if (format === "raw-efi") return [efiStubName(platform)];
-    if (!(format in ISO_FORMATS)) return [];
-    const { bios, efi } = ISO_FORMATS[format as IsoFormat];
+    if (!isIsoFormat(format)) return [];
+    const { bios, efi } = ISO_FORMATS[format];
     return [...(bios ? ISOLINUX_FILES : []), ...(efi ? [efiStubName(platform)] : [])];
   });
   return [...new Set(names)];
