@@ -23,7 +23,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { buildTestImages, findFreePort } from "@ocikit/test-images";
+import { buildTestImages, findFreePort, sshToGuestArgs } from "@ocikit/test-images";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/main.js";
 import { createMemoryIo } from "../src/memory-io.js";
@@ -266,21 +266,7 @@ it("the 2017 scenario: ocikit run --publish, the banner, ssh uname -r, halt over
     await waitFor(/^ocikit-init: welcome/m, "banner");
     await waitFor(/Server listening on 0\.0\.0\.0 port 22/, "sshd");
     expect(output.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${hostPort} → guest 22/tcp`));
-    const ssh = [
-      "-i",
-      key,
-      "-p",
-      String(hostPort),
-      "-o",
-      "StrictHostKeyChecking=no",
-      "-o",
-      "UserKnownHostsFile=/dev/null",
-      "-o",
-      "ConnectTimeout=20",
-      "-o",
-      "LogLevel=ERROR",
-      "root@127.0.0.1",
-    ];
+    const ssh = sshToGuestArgs(key, hostPort);
     const { stdout: release } = await run("ssh", [...ssh, "uname -r"], { timeout: 60_000 });
     // The test kernel is Debian's (ocikit-test/kernel:6.1), and the banner says which release.
     expect(release.trim()).toMatch(/^6\.1\.\d+-\d+-amd64$/);

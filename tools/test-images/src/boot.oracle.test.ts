@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_IMAGE_NAMES, type TestImageRole } from "./image-definitions.js";
 import { packInitrd, readLayoutImageConfig, unpackLayoutImage } from "./manual-rootfs.js";
 import { type BootResult, bootKernel, startVm } from "./qemu-boot.js";
+import { sshToGuestArgs } from "./ssh-args.js";
 import { buildTestImages, type TestImages } from "./test-images.js";
 
 const run = promisify(execFile);
@@ -175,19 +176,7 @@ describe("the test images boot under qemu", () => {
     try {
       await vm.waitFor(/^ocikit-dhcpcd: eth0 10\.0\.2\.15\/24 router 10\.0\.2\.2/);
       await vm.waitFor(/Server listening on 0\.0\.0\.0 port 22/);
-      const ssh = [
-        "-i",
-        key,
-        "-p",
-        String(hostPort),
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        "ConnectTimeout=20",
-        "root@127.0.0.1",
-      ];
+      const ssh = sshToGuestArgs(key, hostPort);
       const { stdout } = await run(
         "ssh",
         [...ssh, "echo ssh-ok; id -u; cat /hostroot/etc/resolv.conf; ls /containers/services"],

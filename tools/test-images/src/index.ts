@@ -50,6 +50,7 @@ export {
   type RunningVm,
   startVm,
 } from "./qemu-boot.js";
+export { sshToGuestArgs } from "./ssh-args.js";
 export {
   type BuildTestImagesOptions,
   buildTestImages,
