@@ -15,6 +15,7 @@
 import { emptyBody, type FsEntry, type FsHeader, headerOf, parentPath } from "@ocikit/fs";
 import { materializeHardlink } from "./hardlink-copy.js";
 import type { Image } from "./image.js";
+import { readingToTheEndOnBadLayer } from "./layer-decompress.js";
 import { readTar } from "./tar-reader.js";
 import { classifyWhiteout } from "./whiteout.js";
 
@@ -111,7 +112,9 @@ export async function* flattenLayers(
     if (layer === undefined) continue;
     const whiteouts: string[] = [];
     const opaqueDirs: string[] = [];
-    for await (const entry of readTar(layer.open(), { source: sourceOf(layer) })) {
+    for await (const entry of readingToTheEndOnBadLayer(layer.open(), (chunks) =>
+      readTar(chunks, { source: sourceOf(layer) }),
+    )) {
       signal?.throwIfAborted();
       const meaning = classifyWhiteout(entry.path);
       if (meaning.kind === "whiteout") whiteouts.push(meaning.whiteoutTarget);

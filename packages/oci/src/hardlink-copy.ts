@@ -9,6 +9,7 @@
  */
 import { emptyBody, type FsEntry } from "@ocikit/fs";
 import type { FlattenLayer, HeldHardlink } from "./flatten.js";
+import { readingToTheEndOnBadLayer } from "./layer-decompress.js";
 import { readTar } from "./tar-reader.js";
 
 // A chain of links to links is followed this far (tar writers never make one; a hostile layer might).
@@ -35,7 +36,9 @@ async function* scan(
     const layer = layers[index];
     if (layer === undefined) continue;
     let result: ScanResult | undefined;
-    for await (const entry of readTar(layer.open(), { source: sourceOf(layer) })) {
+    for await (const entry of readingToTheEndOnBadLayer(layer.open(), (chunks) =>
+      readTar(chunks, { source: sourceOf(layer) }),
+    )) {
       if (result !== undefined || entry.path !== target) continue;
       if (entry.type === "hardlink") result = { kind: "link", target: entry.linkTarget ?? "", from: index };
       else if (entry.type === "dir") result = { kind: "missing" };

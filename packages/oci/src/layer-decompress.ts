@@ -155,11 +155,24 @@ export async function* decompressLayer(
     yield* all;
     return;
   }
-  // The decompressor may fail before the blob's end, where its source checks the digest. Corrupt
-  // data is then most likely a corrupt blob: read the rest, so that the source's own verdict (a
-  // digest mismatch, or a damaged cache entry removed) is the error reported; the decompressor's
-  // complaint stands only for a blob that is what its digest says.
-  const source = all[Symbol.asyncIterator]();
+  // The decompressor may fail before the blob's end, where its source checks the digest.
+  yield* readingToTheEndOnBadLayer(all, (chunks) =>
+    sniffed === "gzip" ? gunzip(chunks, what) : unzstd(chunks, what),
+  );
+}
+
+/**
+ * Runs `consume` over `chunks`; when it fails with OCI_BAD_LAYER (corrupt compressed data, a
+ * malformed tar), the rest of `chunks` is read before the error is passed on. Corrupt data is most
+ * likely a corrupt blob, and the blob's source verifies its digest only at its end: its verdict (a
+ * digest mismatch, a damaged cache entry removed) is then the error reported; the consumer's stands
+ * only for a blob that is what its digest says. A consumer that stops early still closes `chunks`.
+ */
+export async function* readingToTheEndOnBadLayer<T>(
+  chunks: AsyncIterable<Uint8Array>,
+  consume: (chunks: AsyncIterable<Uint8Array>) => AsyncIterable<T>,
+): AsyncIterable<T> {
+  const source = chunks[Symbol.asyncIterator]();
   const unclosable: AsyncIterable<Uint8Array> = {
     [Symbol.asyncIterator]: () => ({
       next: () => source.next(),
@@ -167,7 +180,7 @@ export async function* decompressLayer(
     }),
   };
   try {
-    yield* sniffed === "gzip" ? gunzip(unclosable, what) : unzstd(unclosable, what);
+    yield* consume(unclosable);
   } catch (error) {
     if (error instanceof OciError && error.code === "OCI_BAD_LAYER") {
       for (let next = await source.next(); !next.done; next = await source.next());
