@@ -30,7 +30,7 @@ PNPM_VERSION=12.4.2
 #   (also) genisoimage xorriso isolinux syslinux-common fdisk: packages/iso's ISO 9660 oracles
 #   (isoinfo and genisoimage, xorriso's extraction, El Torito report and mkisofs mode; isolinux.bin,
 #   ldlinux.c32 and isohdpfx.bin boot the images under qemu; fdisk -l reads the isohybrid MBR).
-DEBIAN_PACKAGES="docker-registry skopeo apache2-utils openssl zstd procps attr tar gzip cpio qemu-system-x86 qemu-utils linux-image-amd64 busybox-static runc openssh-server openssh-client genisoimage xorriso ovmf dosfstools mtools systemd-boot-efi gdisk fdisk binutils isolinux syslinux-common"
+DEBIAN_PACKAGES="docker-registry skopeo apache2-utils openssl zstd procps attr tar gzip cpio qemu-system-x86 qemu-utils linux-image-amd64 busybox-static runc openssh-server openssh-client genisoimage xorriso ovmf dosfstools mtools systemd-boot-efi gdisk fdisk binutils isolinux syslinux-common chromium fonts-dejavu-core"
 
 say() { echo "setup: $*"; }
 die() { echo "setup: $*" >&2; exit 1; }

@@ -30,6 +30,55 @@ export interface BuildRecord {
   readonly problems?: readonly ConfigProblem[];
 }
 
+/** One section of the built initrd: one compressed member, in member order. */
+export interface ImageSection {
+  /** Its place among the sections (the initrd's members after the microcode, in order). */
+  readonly index: number;
+  /** As the build names it: "kernel", "init[0]", "onboot[1] hello", "files", … */
+  readonly name: string;
+  /** LinuxKit's location record: "kernel", "init[0]", "onboot[1]", "files", … */
+  readonly location: string;
+  /** Where its contents come from: the image reference, or "files", "sbom", … */
+  readonly source: string;
+  /** Whether the build found it in the section cache. */
+  readonly cached: boolean;
+  /** Build time of the section in ms (near 0 when cached). */
+  readonly ms: number;
+  /** Its member's size in the initrd (compressed). */
+  readonly memberBytes: number;
+  /** The sum of its regular files' sizes. */
+  readonly contentBytes: number;
+  readonly entries: number;
+}
+
+/** One entry of the initrd, for the explorer's tree. */
+export interface ImageEntry {
+  /** Relative, "/"-separated; "." is the root. */
+  readonly path: string;
+  readonly type: "file" | "dir" | "symlink" | "hardlink" | "char" | "block" | "fifo";
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly size: number;
+  /** A symlink's target or a hardlink's path. */
+  readonly target?: string;
+  /** The `ImageSection.index` it comes from. */
+  readonly section: number;
+}
+
+/** What the last successful build made, for the image explorer. */
+export interface ImageSummary {
+  readonly buildId: number;
+  readonly kernelBytes: number;
+  readonly initrdBytes: number;
+  /** Bytes of the uncompressed microcode archive at the initrd's start (0 when none). */
+  readonly ucodeBytes: number;
+  readonly cmdline: string;
+  readonly sections: readonly ImageSection[];
+  /** Every entry, in initrd order (a later entry of the same path wins at boot). */
+  readonly entries: readonly ImageEntry[];
+}
+
 /** The VM's state. */
 export type VmState =
   | { readonly state: "none" }
@@ -46,11 +95,15 @@ export type ServerMessage =
       readonly vm: VmState;
       /** The console so far, base64 (bounded). */
       readonly console: string;
+      /** What the last successful build made, once there is one. */
+      readonly image?: ImageSummary;
     }
   | { readonly type: "build"; readonly build: BuildRecord }
   /** A typed build event of the build in progress (the same events the CLI renders). */
   | { readonly type: "build-event"; readonly buildId: number; readonly event: BuildEvent }
   | { readonly type: "vm"; readonly vm: VmState }
+  /** A build succeeded: what it made (sent before the VM boots). */
+  | { readonly type: "image"; readonly image: ImageSummary }
   /** Console bytes, base64. */
   | { readonly type: "console"; readonly data: string };
 

@@ -287,8 +287,10 @@ async function buildInitrdParts(
       results[i] = built;
       emit({
         type: "section",
+        index: i,
         name: section.name,
         location: section.provenance.location,
+        source: section.provenance.source,
         cached: built.cached,
         entries: built.entries,
         sizeBytes: (await stat(built.cpio)).size,

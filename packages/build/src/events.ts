@@ -13,8 +13,12 @@ export type BuildEvent =
   /** A section of the root filesystem was built (or found in the section cache). */
   | {
       readonly type: "section";
+      /** Its place in the initrd: the n-th compressed member after the microcode. */
+      readonly index: number;
       readonly name: string;
       readonly location: string;
+      /** Where its contents come from (LinuxKit's source record): an image reference, "files", … */
+      readonly source: string;
       readonly cached: boolean;
       readonly entries: number;
       readonly sizeBytes: number;

@@ -5,6 +5,7 @@
  * `boot/ucode.cpio` are taken out (the kernel and microcode kept beside the member), every other
  * `boot/…` entry is dropped, and the `boot` directory entry itself stays, as in LinuxKit.
  */
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { FsEntry } from "@ocikit/fs";
 import { ensureDir } from "@ocikit/fs";
@@ -42,7 +43,7 @@ export async function buildInitrdSection(
       cpio: cache.path(section.key, "cpio", compressed),
       ...(isKernel ? await cachedBootFiles(cache, section.key) : {}),
       cached: true,
-      entries: 0,
+      entries: await cachedEntryCount(cache, section.key),
       ms: performance.now() - start,
     };
   }
@@ -59,17 +60,20 @@ export async function buildInitrdSection(
   const source = isKernel ? withoutBootFiles(section.entries(), scratch, boot) : section.entries();
   const cpio = writeNewc(counted(source));
   let temp: string | undefined;
+  let count: string | undefined;
   let stored: string;
   let kernel: string | undefined;
   let ucode: string | undefined;
   try {
     temp = await writeTemp(scratch, section.key, compressed ? parallelGzipMember(cpio) : cpio);
+    count = await writeTemp(scratch, `${section.key}.entries`, [Buffer.from(`${entries}\n`)]);
     // The cpio member goes last: its presence is what marks the section as built.
+    await cache.store(count, section.key, "entries", false);
     if (boot.kernel) kernel = await cache.store(boot.kernel, section.key, "kernel", false);
     if (boot.ucode) ucode = await cache.store(boot.ucode, section.key, "ucode", false);
     stored = await cache.store(temp, section.key, "cpio", compressed);
   } catch (error) {
-    for (const path of [temp, boot.kernel, boot.ucode]) if (path) await discardTemp(path);
+    for (const path of [temp, count, boot.kernel, boot.ucode]) if (path) await discardTemp(path);
     throw error;
   }
   return {
@@ -80,6 +84,17 @@ export async function buildInitrdSection(
     entries,
     ms: performance.now() - start,
   };
+}
+
+/** The entry count stored beside a cached member; 0 if it cannot be read (it only informs). */
+async function cachedEntryCount(cache: SectionCache, key: string): Promise<number> {
+  try {
+    const n = Number.parseInt(await readFile(cache.path(key, "entries"), "utf8"), 10);
+    return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+  } catch {
+    // Removed by hand: the count is for display only, the member is still good.
+    return 0;
+  }
 }
 
 async function cachedBootFiles(

@@ -23,7 +23,8 @@ import { buildSbom, type SbomSource } from "./sbom.js";
 import { volumeEntries, volumePath } from "./volume-section.js";
 
 /** Bump when the bytes a section produces change for the same inputs, so cached sections are rebuilt. */
-export const SECTION_FORMAT_VERSION = 2; // 2: members deflated in 1 MiB blocks on two threads
+// 2: members deflated in 1 MiB blocks on two threads; 3: entry counts stored beside members
+export const SECTION_FORMAT_VERSION = 3;
 
 /** One part of the root filesystem. */
 export interface PlannedSection {

@@ -1,6 +1,7 @@
 /**
  * Built initrd sections, kept by key: each section of the root filesystem is one compressed cpio
- * member (`KEY.cpio.gz`; the kernel's section also keeps `KEY.kernel` and `KEY.ucode`), stored in
+ * member (`KEY.cpio.gz`, with its entry count in `KEY.entries`; the kernel's section also keeps
+ * `KEY.kernel` and `KEY.ucode`), stored in
  * `sections/` beside the image cache. The initrd is the concatenation of its sections' members —
  * the kernel unpacks concatenated archives — so an edit rebuilds only the sections it changes.
  * Files are renamed into place whole; a key names its bytes, so concurrent builds may race harmlessly.
@@ -10,9 +11,15 @@ import { join } from "node:path";
 import { ensureDir } from "@ocikit/fs";
 import { settleTemp } from "./atomic-file.js";
 
-export type SectionPart = "cpio" | "kernel" | "ucode";
+/** `entries` holds the member's entry count in decimal, so a cached section can report it. */
+export type SectionPart = "cpio" | "kernel" | "ucode" | "entries";
 
-const SUFFIX: Readonly<Record<SectionPart, string>> = { cpio: ".cpio", kernel: ".kernel", ucode: ".ucode" };
+const SUFFIX: Readonly<Record<SectionPart, string>> = {
+  cpio: ".cpio",
+  kernel: ".kernel",
+  ucode: ".ucode",
+  entries: ".entries",
+};
 
 /** A directory of built sections. */
 export class SectionCache {
@@ -28,8 +35,8 @@ export class SectionCache {
   }
 
   /**
-   * Whether the section's cpio member is there. It is stored last, after the kernel section's
-   * `.kernel` and `.ucode`, so its presence means the section is complete.
+   * Whether the section's cpio member is there. It is stored last, after `.entries` and the kernel
+   * section's `.kernel` and `.ucode`, so its presence means the section is complete.
    */
   async has(key: string, compressed: boolean): Promise<boolean> {
     return (await this.stored(key, "cpio", compressed)) !== undefined;

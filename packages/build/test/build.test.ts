@@ -267,11 +267,20 @@ describe("build", () => {
   it("rebuilds only the files section after a files entry changes", async () => {
     const cache = join(work, "cache-edit");
     const dir = join(work, "edit");
-    await run(["kernel+initrd"], { dir, cache });
+    const first: BuildEvent[] = [];
+    await run(["kernel+initrd"], { dir, cache, events: first });
     const events: BuildEvent[] = [];
     await run(["kernel+initrd"], { dir, cache, motd: "changed", events });
     const built = events.flatMap((e) => (e.type === "section" && !e.cached ? [e.name] : []));
     expect(built).toEqual(["files"]);
+    // A cached section reports the entry count and place it was built with.
+    const counts = (list: BuildEvent[]) =>
+      list
+        .flatMap((e) => (e.type === "section" ? [[e.index, e.name, e.source, e.entries] as const] : []))
+        .sort((a, b) => a[0] - b[0]);
+    expect(counts(events)).toEqual(counts(first));
+    expect(counts(first).map(([index]) => index)).toEqual([...counts(first).keys()]);
+    expect(counts(first).every(([, , , n]) => n > 0)).toBe(true);
     const initrd = await readFile(join(dir, "example-initrd.img"));
     expect(initrd.includes(Buffer.from("changed"))).toBe(false); // compressed; check through the reader instead
     const texts: string[] = [];
