@@ -3,6 +3,9 @@
 // ~150 ms off every command's start-up. Names are kept and nothing is minified, so a bug report's
 // stack trace stays readable. `pnpm build` runs it after tsc; src/bundle.test.ts bundles the
 // sources the same way and runs the result.
+import { cp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -29,9 +32,22 @@ export async function bundleCli({ entry, outfile, source = false }) {
   });
 }
 
+/**
+ * Copies the dev server's built page (`@ocikit/dev-server`'s `page-dist/`) to `dist/page/`, where the
+ * bundled dev server looks for it (devPageDir), so the bundle works wherever it is installed.
+ */
+export async function copyDevPage(distDir) {
+  const devServer = createRequire(import.meta.url).resolve("@ocikit/dev-server");
+  const page = join(dirname(devServer), "..", "page-dist");
+  const target = join(distDir, "page");
+  await rm(target, { recursive: true, force: true });
+  await cp(page, target, { recursive: true });
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await bundleCli({
     entry: fileURLToPath(new URL("../dist/bin.js", import.meta.url)),
     outfile: fileURLToPath(new URL("../dist/ocikit.mjs", import.meta.url)),
   });
+  await copyDevPage(fileURLToPath(new URL("../dist/", import.meta.url)));
 }

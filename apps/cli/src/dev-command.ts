@@ -11,7 +11,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "@ocikit/build";
-import { DevHub, type DevLoopVm, startDevLoop, startDevServer } from "@ocikit/dev-server";
+import { DevHub, type DevLoopVm, devPageDir, startDevLoop, startDevServer } from "@ocikit/dev-server";
 import { findProgram } from "@ocikit/hypervisor";
 import { type Command, InvalidArgumentError } from "commander";
 import { imageSettings } from "./build-command.js";
@@ -88,8 +88,12 @@ async function runDev(files: string[], flags: DevFlags, command: Command, io: Cl
     else if (message.type === "reboot") void loop.reboot();
     else void loop.stop();
   });
+  const staticDir = devPageDir();
+  if (staticDir === undefined)
+    io.stderr.write("ocikit dev: the page is not built (pnpm build); serving a placeholder page\n");
   const server = await startDevServer({
     hub,
+    ...(staticDir ? { staticDir } : {}),
     ...(flags.host ? { host: flags.host } : {}),
     ...(flags.port !== undefined ? { port: flags.port } : {}),
     signal: controller.signal,

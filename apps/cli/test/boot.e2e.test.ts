@@ -17,16 +17,15 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { access, copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { buildTestImages, findFreePort, sshToGuestArgs } from "@ocikit/test-images";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/main.js";
 import { createMemoryIo } from "../src/memory-io.js";
+import { cliArgv } from "./cli-child.js";
 
 const repo = join(import.meta.dirname, "../../..");
 const run = promisify(execFile);
@@ -197,19 +196,6 @@ describe("the ISO outputs boot, each to the banner and the poweroff service's ma
     300_000,
   );
 });
-
-// The real executable, so the console, stdin and the exit code go through real streams.
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-const bin = join(repo, "apps/cli/bin/ocikit.js");
-/** The argv that runs the CLI from its sources in a child process. */
-const cliArgv = (args: string[]) => [
-  process.execPath,
-  "--conditions=source",
-  "--import",
-  tsxLoader,
-  bin,
-  ...args,
-];
 
 /** A child process whose output is collected, with a wait for a pattern in it. */
 function watchChild(program: string, args: string[]) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DevHub, parseClientMessage } from "./dev-hub.js";
-import type { BuildRecord, ClientMessage } from "./protocol.js";
+import type { BuildRecord, ClientMessage, ImageSummary } from "./protocol.js";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 const record = (id: number, status: BuildRecord["status"] = "running"): BuildRecord => ({
@@ -35,6 +35,25 @@ describe("DevHub", () => {
       { type: "console", data: b64("!") },
     ]);
     expect(b.slice(1)).toEqual([{ type: "console", data: b64("hi") }]);
+  });
+
+  it("keeps the last image summary for the next page's hello", () => {
+    const hub = new DevHub();
+    expect(hub.hello().image).toBeUndefined();
+    const image = (buildId: number): ImageSummary => ({
+      buildId,
+      kernelBytes: 10,
+      initrdBytes: 20,
+      ucodeBytes: 0,
+      cmdline: "console=ttyS0",
+      sections: [],
+      entries: [{ path: "etc", type: "dir", mode: 0o755, uid: 0, gid: 0, size: 0, section: 0 }],
+    });
+    hub.publish({ type: "image", image: image(1) });
+    hub.publish({ type: "image", image: image(2) });
+    const seen: unknown[] = [];
+    hub.connect((t) => seen.push(JSON.parse(t)));
+    expect(seen[0]).toMatchObject({ type: "hello", image: image(2) });
   });
 
   it("upserts build records by id and keeps the last 20", () => {

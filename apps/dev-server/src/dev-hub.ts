@@ -4,7 +4,7 @@
  * pages' `ClientMessage`s are validated and handed to the loop. No sockets here: a connection is a
  * `send(text)` function, so this is testable without a network (`server.ts` wires it to WebSockets).
  */
-import type { BuildRecord, ClientMessage, ServerMessage, VmState } from "./protocol.js";
+import type { BuildRecord, ClientMessage, ImageSummary, ServerMessage, VmState } from "./protocol.js";
 
 /** Options of `new DevHub()`. */
 export interface DevHubOptions {
@@ -74,6 +74,7 @@ export class DevHub {
   #files: readonly string[];
   #history: BuildRecord[] = [];
   #vm: VmState = { state: "none" };
+  #image: ImageSummary | undefined;
   #consoleChunks: Uint8Array[] = [];
   #consoleBytes = 0;
 
@@ -89,7 +90,10 @@ export class DevHub {
     return this.#senders.size;
   }
 
-  /** The snapshot a page gets first: files, the last builds (oldest first), VM state, console tail. */
+  /**
+   * The snapshot a page gets first: files, the last builds (oldest first), VM state, console tail,
+   * and what the last successful build made.
+   */
   hello(): HelloMessage {
     return {
       type: "hello",
@@ -97,6 +101,7 @@ export class DevHub {
       history: [...this.#history],
       vm: this.#vm,
       console: Buffer.concat(this.#consoleChunks).toString("base64"),
+      ...(this.#image ? { image: this.#image } : {}),
     };
   }
 
@@ -146,6 +151,10 @@ export class DevHub {
         this.#consoleChunks = [];
         this.#consoleBytes = 0;
         this.#appendConsole(Buffer.from(message.console, "base64"));
+        this.#image = message.image;
+        return;
+      case "image":
+        this.#image = message.image;
         return;
       case "build":
         this.#upsertBuild(message.build);

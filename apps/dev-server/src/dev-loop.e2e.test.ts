@@ -7,7 +7,7 @@
  */
 import { execFile } from "node:child_process";
 import { createReadStream } from "node:fs";
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -107,6 +107,30 @@ it("boots minimal.yml, and after an edit of its files: entry rebuilds only that 
     ) as Extract<BuildEvent, { type: "section" }>[];
     expect(sections.length).toBeGreaterThan(3);
     expect(sections.filter((s) => !s.cached).map((s) => s.name)).toEqual(["files"]);
+    // The explorer's view of build 2, read back from the initrd it wrote.
+    await until(
+      () => messages.some((m) => m.type === "image" && m.image.buildId === 2),
+      30_000,
+      () => "no image message for build 2",
+    );
+    const image = messages.findLast((m) => m.type === "image")?.image;
+    expect(image?.initrdBytes).toBe((await stat(join(dir, "out/minimal-initrd.img"))).size);
+    expect(image?.sections.map((s) => s.name)).toEqual(
+      [...sections].sort((a, b) => a.index - b.index).map((s) => s.name),
+    );
+    const files = image?.sections.find((s) => s.name === "files");
+    const inFiles = image?.entries.filter((e) => e.section === files?.index).map((e) => e.path);
+    expect(inFiles).toContain("etc/ocikit/edited");
+    expect(inFiles).not.toContain("etc/ocikit/example");
+    expect(files?.entries).toBe(inFiles?.length);
+    // Each section's count matches what its build event said (cached sections included).
+    for (const section of image?.sections ?? [])
+      expect(section.entries, section.name).toBe(sections.find((s) => s.index === section.index)?.entries);
+    expect(image?.entries.find((e) => e.path === "init")).toMatchObject({
+      type: "file",
+      mode: 0o755,
+      uid: 0,
+    });
 
     const rebooted = () =>
       messages.findIndex((m) => m.type === "vm" && m.vm.state === "booting" && m.vm.buildId === 2);

@@ -16,6 +16,7 @@ import type { BuildEvent } from "@ocikit/build";
 import type { StopOptions, VmConsole, VmEnd } from "@ocikit/hypervisor";
 import { type ConfigSource, type LoadedConfig, loadConfig } from "@ocikit/spec";
 import { configProblems } from "./config-problems.js";
+import { type SectionEvent, summarizeImage } from "./image-summary.js";
 import type { BuildRecord, ServerMessage, VmState } from "./protocol.js";
 
 /** What the loop uses of a running VM; `RunningVm` of @ocikit/hypervisor is one. */
@@ -182,10 +183,14 @@ export function startDevLoop(options: DevLoopOptions): DevLoop {
       publish({ type: "build-event", buildId: id, event: { type: "warning", ...warning } });
     updateWatched(sourcesOf(loaded), id);
     let kernelPrefix: string;
+    const sections: SectionEvent[] = [];
     try {
       ({ kernelPrefix } = await options.build(loaded, {
         dir: options.outDir,
-        onEvent: (event) => publish({ type: "build-event", buildId: id, event }),
+        onEvent: (event) => {
+          if (event.type === "section") sections.push(event);
+          publish({ type: "build-event", buildId: id, event });
+        },
         signal: abort.signal,
       }));
     } catch (error) {
@@ -194,8 +199,30 @@ export function startDevLoop(options: DevLoopOptions): DevLoop {
     }
     record({ ...base, status: "succeeded", elapsedMs: elapsedMs() });
     lastGood = { kernelPrefix, buildId: id };
+    await publishImage(kernelPrefix, id, sections);
     if (closing) return;
     await replaceVm(lastGood);
+  }
+
+  /** The explorer's view of what the build made; a failure to read it back is only a warning. */
+  async function publishImage(
+    kernelPrefix: string,
+    buildId: number,
+    sections: SectionEvent[],
+  ): Promise<void> {
+    try {
+      publish({ type: "image", image: await summarizeImage(kernelPrefix, { buildId, sections }) });
+    } catch (error) {
+      publish({
+        type: "build-event",
+        buildId,
+        event: {
+          type: "warning",
+          code: "DEV_IMAGE_SUMMARY",
+          message: `cannot read the image back: ${messageOf(error)}`,
+        },
+      });
+    }
   }
 
   async function readSources(): Promise<ConfigSource[]> {

@@ -20,7 +20,18 @@ export {
   startDevLoop,
 } from "./dev-loop.js";
 export { DevServerError, type DevServerErrorCode } from "./errors.js";
-export type { BuildRecord, ClientMessage, ConfigProblem, ServerMessage, VmState } from "./protocol.js";
+export { type SectionEvent, summarizeImage } from "./image-summary.js";
+export { devPageDir } from "./page-dir.js";
+export type {
+  BuildRecord,
+  ClientMessage,
+  ConfigProblem,
+  ImageEntry,
+  ImageSection,
+  ImageSummary,
+  ServerMessage,
+  VmState,
+} from "./protocol.js";
 export {
   DEV_SERVER_DEFAULTS,
   type DevServer,
