@@ -44,6 +44,7 @@ beforeEach(async () => {
   vms = [];
   hold = undefined;
   loop = undefined;
+  stopping = "at-once";
 });
 afterEach(async () => {
   await loop?.close();
@@ -68,12 +69,29 @@ interface FakeVm extends DevLoopVm {
   print(text: string): void;
 }
 
+/** How the next fake VMs take `stop()`: end at once, ignore it silently, or print while shutting down. */
+let stopping: "at-once" | "silent" | "chatty" = "at-once";
+
+const vmEnd = (reason: VmEnd["reason"]): VmEnd => ({
+  reason,
+  clean: reason === "stopped",
+  exitCode: 0,
+  signal: null,
+  qemuStderr: "",
+  elapsedMs: 1,
+  summary: reason,
+});
+
 function fakeVm(name: string): FakeVm {
   const listeners = new Set<(chunk: Uint8Array) => void>();
+  const behaviour = stopping;
   let end: (e: VmEnd) => void = () => undefined;
   const ended = new Promise<VmEnd>((done) => {
     end = done;
   });
+  const print = (text: string) => {
+    for (const listener of listeners) listener(new TextEncoder().encode(text));
+  };
   return {
     name,
     accel: "tcg",
@@ -85,33 +103,33 @@ function fakeVm(name: string): FakeVm {
       },
       write: () => undefined,
     },
+    async kill() {
+      log.push(`kill ${name}`);
+      end(vmEnd("killed"));
+      return ended;
+    },
     async stop(options) {
       log.push(`stop ${name} graceMs=${options?.graceMs}`);
-      const e: VmEnd = {
-        reason: "stopped",
-        clean: true,
-        exitCode: 0,
-        signal: null,
-        qemuStderr: "",
-        elapsedMs: 1,
-        summary: "stopped",
-      };
-      end(e);
-      return e;
+      if (behaviour === "at-once") end(vmEnd("stopped"));
+      if (behaviour === "chatty") {
+        // A guest running its shutdown: a line every 100 ms for 0.6 s, then it powers off.
+        for (let i = 1; i <= 6; i++) setTimeout(() => print(`shutdown step ${i}\n`), i * 100);
+        setTimeout(() => end(vmEnd("stopped")), 650);
+      }
+      return ended;
     },
-    print(text) {
-      for (const listener of listeners) listener(new TextEncoder().encode(text));
-    },
+    print,
   };
 }
 
-function start(): DevLoop {
+function start(options: { stopQuietMs?: number } = {}): DevLoop {
   let builds = 0;
   loop = startDevLoop({
     files: ["minimal.yml"],
     cwd: dir,
     outDir: join(dir, "out"),
     debounceMs: DEBOUNCE_MS,
+    ...options,
     build: async (loaded: LoadedConfig, { dir: outDir }) => {
       builds++;
       log.push(`build ${builds} ${loaded.config.kernel?.cmdline}`);
@@ -291,6 +309,28 @@ it("reboot restarts the image without building; stop stops the VM", async () => 
   await l.stop();
   expect(log.at(-1)).toBe("stop vm2 graceMs=3000");
   expect(l.vm()).toMatchObject({ state: "stopped", buildId: 1 });
+});
+
+it("kills a VM whose console stays quiet after the power button, without waiting out the grace", async () => {
+  stopping = "silent";
+  const l = start({ stopQuietMs: 200 });
+  await until("the first boot", () => vms.length === 1);
+  const asked = Date.now();
+  await l.stop();
+  const waited = Date.now() - asked;
+  expect(log.slice(-2)).toEqual(["stop vm1 graceMs=3000", "kill vm1"]);
+  expect(waited).toBeGreaterThanOrEqual(190);
+  expect(waited).toBeLessThan(3000);
+  expect(l.vm()).toMatchObject({ state: "stopped", buildId: 1, end: { reason: "killed" } });
+});
+
+it("lets a VM that prints while shutting down power off by itself", async () => {
+  stopping = "chatty";
+  const l = start({ stopQuietMs: 200 });
+  await until("the first boot", () => vms.length === 1);
+  await l.stop();
+  expect(log.at(-1)).toBe("stop vm1 graceMs=3000");
+  expect(l.vm()).toMatchObject({ state: "stopped", end: { reason: "stopped" } });
 });
 
 it("closing (the signal) stops the VM and removes the watchers", async () => {

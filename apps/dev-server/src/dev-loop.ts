@@ -26,6 +26,8 @@ export interface DevLoopVm {
   /** Resolves when the VM has ended, however; never rejects. */
   readonly ended: Promise<VmEnd>;
   stop(options?: StopOptions): Promise<VmEnd>;
+  /** Kills the VM at once and resolves with its end. */
+  kill(): Promise<VmEnd>;
 }
 
 /** Builds a loaded configuration into `dir`; the CLI's wraps @ocikit/build. */
@@ -52,6 +54,12 @@ export interface DevLoopOptions {
   readonly debounceMs?: number;
   /** How long a VM has to power off before it is killed; default DEV_LOOP_DEFAULTS.stopGraceMs. */
   readonly stopGraceMs?: number;
+  /**
+   * A VM whose console says nothing for this long after the power button is killed without waiting
+   * out the grace: a guest that ignores the button (busybox init without acpid, as LinuxKit's init)
+   * stays silent, one that shuts down prints. Default DEV_LOOP_DEFAULTS.stopQuietMs.
+   */
+  readonly stopQuietMs?: number;
   /** For `files: source: ~/…`; without it those sources are not watched. */
   readonly homeDir?: string;
   /** The clock, for `startedAt` and `elapsedMs`; default `Date.now`. */
@@ -60,8 +68,9 @@ export interface DevLoopOptions {
   readonly signal?: AbortSignal;
 }
 
-// A busybox guest ignores the ACPI power button, so a long grace only delays the next boot.
-export const DEV_LOOP_DEFAULTS = { debounceMs: 300, stopGraceMs: 3000 } as const;
+// A busybox guest ignores the ACPI power button, so a long grace only delays the next boot; the
+// quiet rule ends such a guest after 1 s, while one that is shutting down gets the whole grace.
+export const DEV_LOOP_DEFAULTS = { debounceMs: 300, stopGraceMs: 3000, stopQuietMs: 1000 } as const;
 
 /** A running loop. */
 export interface DevLoop {
@@ -103,6 +112,7 @@ export function startDevLoop(options: DevLoopOptions): DevLoop {
   const { cwd, publish } = options;
   const debounceMs = options.debounceMs ?? DEV_LOOP_DEFAULTS.debounceMs;
   const stopGraceMs = options.stopGraceMs ?? DEV_LOOP_DEFAULTS.stopGraceMs;
+  const stopQuietMs = options.stopQuietMs ?? DEV_LOOP_DEFAULTS.stopQuietMs;
   const now = options.now ?? Date.now;
   const yamlFiles = options.files.map((f) => resolve(cwd, f));
   const abort = new AbortController();
@@ -246,11 +256,28 @@ export function startDevLoop(options: DevLoopOptions): DevLoop {
   async function stopVm(): Promise<void> {
     const running = current;
     if (!running) return;
-    const end = await running.vm.stop({ graceMs: stopGraceMs });
+    const end = await stopQuietOrGraceful(running.vm);
     running.unsubscribe();
     if (current === running) {
       current = undefined;
       setVm({ state: "stopped", buildId: running.buildId, end });
+    }
+  }
+
+  /** `vm.stop` with the grace, cut short when the console stays quiet for `stopQuietMs`. */
+  async function stopQuietOrGraceful(vm: DevLoopVm): Promise<VmEnd> {
+    let lastOutput = performance.now();
+    const unsubscribe = vm.console.subscribe(() => {
+      lastOutput = performance.now();
+    });
+    const timer = setInterval(() => {
+      if (performance.now() - lastOutput >= stopQuietMs) void vm.kill();
+    }, 50);
+    try {
+      return await vm.stop({ graceMs: stopGraceMs });
+    } finally {
+      clearInterval(timer);
+      unsubscribe();
     }
   }
 
