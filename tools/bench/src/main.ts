@@ -1,11 +1,12 @@
 /**
- * `pnpm bench [spec|oci|build|run|iso] [--rounds N] [--power-down]`: runs every benchmark (or the
+ * `pnpm bench [spec|oci|build|run|iso|dev] [--rounds N] [--power-down]`: runs every benchmark (or the
  * one named) and prints medians with ratios against baselines measured in the same run. `--rounds`
- * sets the rounds of `build`, `run` and `iso` (default 3 each); `--power-down` makes `run` also wait
+ * sets the rounds of `build`, `run`, `iso` and `dev` (default 3 each); `--power-down` makes `run` also wait
  * for each guest to power off (twice as long).
  */
 import { parseArgs } from "node:util";
 import { runBuildBench } from "./build-bench.js";
+import { runDevBench } from "./dev-bench.js";
 import { runIsoBench } from "./iso-bench.js";
 import { runOciBench } from "./oci-bench.js";
 import { runRunBench } from "./run-bench.js";
@@ -27,3 +28,4 @@ if (!only || only === "build") console.log(await runBuildBench(rounds));
 if (!only || only === "run")
   console.log(await runRunBench({ ...(rounds ? { rounds } : {}), powerDown: values["power-down"] ?? false }));
 if (!only || only === "iso") console.log(await runIsoBench(rounds ? { rounds } : {}));
+if (!only || only === "dev") console.log(await runDevBench(rounds ? { rounds } : {}));

@@ -151,7 +151,7 @@ function killQemus(pids: readonly number[]): void {
  * Waits (a killed qemu takes a moment to go) until no qemu of ours is left.
  * @throws {Error} naming the ones still running after a few seconds, which are then killed
  */
-async function checkNoQemuLeft(scratch: string, after: string): Promise<void> {
+export async function checkNoQemuLeft(scratch: string, after: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     const pids = await qemusLeft(scratch);
     if (pids.length === 0) return;

@@ -1,5 +1,6 @@
 /**
- * The page's WebSocket to the dev server (`/ws`, same origin: the page's cookie carries the token),
+ * The page's WebSocket to the dev server (`/ws`, same origin, with the token of the page's URL — the
+ * cookie carries it too, but cookies are not scoped by port, so a second dev server overwrites it),
  * reconnecting with backoff (reconnect-delay.ts) whenever it closes. Frames are the JSON messages of
  * src/protocol.ts.
  */
@@ -20,9 +21,11 @@ export interface DevSocketOptions {
   readonly onStatus: (status: ConnectionStatus) => void;
 }
 
-/** The `/ws` URL of the server that served this page. */
-export function devSocketUrl(location: Location): string {
-  return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
+/** The `/ws` URL of the server that served this page, with its token when the page's URL has one. */
+export function devSocketUrl(location: Pick<Location, "protocol" | "host" | "search">): string {
+  const token = new URLSearchParams(location.search).get("token");
+  const query = token === null ? "" : `?token=${encodeURIComponent(token)}`;
+  return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws${query}`;
 }
 
 /** A WebSocket that reconnects until `close()`. */
