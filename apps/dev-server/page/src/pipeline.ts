@@ -29,25 +29,11 @@ export interface PipelineImage {
   readonly blobs: readonly PipelineBlob[];
 }
 
-/** One section of the initrd. */
-export interface PipelineSection {
-  readonly index: number;
-  readonly name: string;
-  readonly location: string;
-  readonly source: string;
-  readonly cached: boolean;
-  readonly entries: number;
-  readonly sizeBytes: number;
-  readonly ms: number;
-}
+/** One section of the initrd: its `section` event. */
+export type PipelineSection = Omit<Extract<BuildEvent, { type: "section" }>, "type">;
 
-/** One output file. */
-export interface PipelineOutput {
-  readonly format: string;
-  readonly path: string;
-  readonly sizeBytes: number;
-  readonly ms: number;
-}
+/** One output file: its `output` event. */
+export type PipelineOutput = Omit<Extract<BuildEvent, { type: "output" }>, "type">;
 
 /** A warning of the build (or of a pull). */
 export interface PipelineWarning {
@@ -121,22 +107,13 @@ export function applyBuildEvent(pipeline: Pipeline, event: BuildEvent): Pipeline
       return pipeline;
     }
     case "section": {
-      const section: PipelineSection = {
-        index: event.index,
-        name: event.name,
-        location: event.location,
-        source: event.source,
-        cached: event.cached,
-        entries: event.entries,
-        sizeBytes: event.sizeBytes,
-        ms: event.ms,
-      };
+      const { type: _type, ...section } = event;
       const sections = [...pipeline.sections.filter((s) => s.index !== event.index), section];
       sections.sort((a, b) => a.index - b.index);
       return { ...pipeline, sections };
     }
     case "output": {
-      const output = { format: event.format, path: event.path, sizeBytes: event.sizeBytes, ms: event.ms };
+      const { type: _type, ...output } = event;
       return { ...pipeline, outputs: [...pipeline.outputs.filter((o) => o.path !== event.path), output] };
     }
     case "warning": {
