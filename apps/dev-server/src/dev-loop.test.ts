@@ -103,8 +103,8 @@ function fakeVm(name: string): FakeVm {
       },
       write: () => undefined,
     },
-    async kill() {
-      log.push(`kill ${name}`);
+    async kill(why) {
+      log.push(`kill ${name}: ${why}`);
       end(vmEnd("killed"));
       return ended;
     },
@@ -318,7 +318,10 @@ it("kills a VM whose console stays quiet after the power button, without waiting
   const asked = Date.now();
   await l.stop();
   const waited = Date.now() - asked;
-  expect(log.slice(-2)).toEqual(["stop vm1 graceMs=3000", "kill vm1"]);
+  expect(log.slice(-2)).toEqual([
+    "stop vm1 graceMs=3000",
+    "kill vm1: its console was quiet for 0.2 s after the power button",
+  ]);
   expect(waited).toBeGreaterThanOrEqual(190);
   expect(waited).toBeLessThan(3000);
   expect(l.vm()).toMatchObject({ state: "stopped", buildId: 1, end: { reason: "killed" } });

@@ -26,8 +26,8 @@ export interface DevLoopVm {
   /** Resolves when the VM has ended, however; never rejects. */
   readonly ended: Promise<VmEnd>;
   stop(options?: StopOptions): Promise<VmEnd>;
-  /** Kills the VM at once and resolves with its end. */
-  kill(): Promise<VmEnd>;
+  /** Kills the VM at once and resolves with its end; `why` is said in the end's summary. */
+  kill(why?: string): Promise<VmEnd>;
 }
 
 /** Builds a loaded configuration into `dir`; the CLI's wraps @ocikit/build. */
@@ -271,7 +271,8 @@ export function startDevLoop(options: DevLoopOptions): DevLoop {
       lastOutput = performance.now();
     });
     const timer = setInterval(() => {
-      if (performance.now() - lastOutput >= stopQuietMs) void vm.kill();
+      if (performance.now() - lastOutput >= stopQuietMs)
+        void vm.kill(`its console was quiet for ${stopQuietMs / 1000} s after the power button`);
     }, 50);
     try {
       return await vm.stop({ graceMs: stopGraceMs });

@@ -99,6 +99,7 @@ describe("launchQemu without a guest", () => {
 
   it.each([
     ["kill()", {}, (vm: RunningVm) => vm.kill(), "kill() was called"],
+    ["kill(why)", {}, (vm: RunningVm) => vm.kill("the test said so"), "the test said so"],
     ["its timeout", { timeoutMs: 800 }, () => undefined, "its 0.8 s timeout ran out"],
     ["stop() without QMP", {}, (vm: RunningVm) => vm.stop({ graceMs: 60_000 }), "without a QMP socket"],
   ])("ends by %s as killed", async (_name, extra, act, why) => {

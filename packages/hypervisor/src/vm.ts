@@ -86,8 +86,8 @@ export interface RunningVm {
    * it has not ended after `graceMs`; resolves with the end ("stopped", or "killed").
    */
   stop(options?: StopOptions): Promise<VmEnd>;
-  /** Kills qemu (SIGKILL) and resolves with the end. */
-  kill(): Promise<VmEnd>;
+  /** Kills qemu (SIGKILL) and resolves with the end; `why` is said in the end's summary. */
+  kill(why?: string): Promise<VmEnd>;
 }
 
 /**
@@ -367,8 +367,8 @@ function follow(
       });
       return ended;
     },
-    kill() {
-      killWith("kill() was called");
+    kill(why?: string) {
+      killWith(why ?? "kill() was called");
       return ended;
     },
   };
