@@ -173,7 +173,13 @@ export class ImagePuller {
       );
     }
     const manifest = manifestDoc.manifest;
-    await this.#fetchBlobs(client, ref, [manifest.config, ...manifest.layers]);
+    try {
+      await this.#fetchBlobs(client, ref, [manifest.config, ...manifest.layers]);
+    } catch (error) {
+      // The attestations' downloads write into the cache too: the pull ends when they have.
+      await Promise.allSettled(extra);
+      throw error;
+    }
     const config = parseImageConfig(await store.readBlobBytes(manifest.config), `config of ${ref.name}`);
     const imagePlatform = chosen.platform ?? configPlatform(config);
     if (
@@ -233,13 +239,29 @@ export class ImagePuller {
     }
   }
 
+  /**
+   * Fetches the blobs, `concurrency` at a time. When one fails, those not started yet are skipped and
+   * those running are waited for before the failure is thrown, so nothing is written into the cache
+   * after a pull has ended.
+   */
   async #fetchBlobs(client: RegistryClient, ref: RegistryRef, blobs: readonly Descriptor[]): Promise<void> {
     const seen = new Set<Digest>();
+    let failure: { readonly error: unknown } | undefined;
     await Promise.all(
       blobs
         .filter((b) => !seen.has(b.digest) && seen.add(b.digest))
-        .map((blob) => this.#limiter.run(() => this.#fetchBlob(client, ref, blob))),
+        .map((blob) =>
+          this.#limiter.run(async () => {
+            if (failure) return;
+            try {
+              await this.#fetchBlob(client, ref, blob);
+            } catch (error) {
+              failure ??= { error };
+            }
+          }),
+        ),
     );
+    if (failure) throw failure.error;
   }
 
   async #fetchBlob(client: RegistryClient, ref: RegistryRef, blob: Descriptor): Promise<void> {
