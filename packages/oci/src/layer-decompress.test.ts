@@ -1,7 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { OciError } from "./errors.js";
-import { decompressLayer, sniffLayerEncoding } from "./layer-decompress.js";
+import { decompressLayer, readingToTheEndOnBadLayer, sniffLayerEncoding } from "./layer-decompress.js";
 import { MediaType } from "./media-types.js";
 import { chunked, collect } from "./test-support/tar-fixtures.js";
 
@@ -135,5 +135,45 @@ describe("decompressLayer", () => {
     for await (const _chunk of decompressLayer(MediaType.ociLayerGzip, source(), what)) break;
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(closed).toBe(true);
+  });
+});
+
+describe("readingToTheEndOnBadLayer", () => {
+  /** Three chunks, then the failure a verifying blob source reports at its end. */
+  async function* damagedBlob(): AsyncIterable<Uint8Array> {
+    for (let i = 0; i < 3; i++) yield new Uint8Array([i]);
+    throw new OciError("OCI_CACHE_CORRUPT", "blob sha256:x is damaged");
+  }
+  const badLayer = () => new OciError("OCI_BAD_LAYER", "gzip data is corrupt");
+
+  it("reports the source's verdict, read to its end after the consumer's failure", async () => {
+    const read = readingToTheEndOnBadLayer(damagedBlob(), async function* (chunks) {
+      for await (const _chunk of chunks) throw badLayer();
+    });
+    await expect(collect(read)).rejects.toMatchObject({ code: "OCI_CACHE_CORRUPT" });
+  });
+
+  it("reports the source's verdict when a read-ahead of the consumer got it", async () => {
+    // A stream pipeline asks for the next chunk before it has failed on the one it holds.
+    const read = readingToTheEndOnBadLayer(damagedBlob(), async function* (chunks) {
+      const source = chunks[Symbol.asyncIterator]();
+      await source.next();
+      await source.next();
+      await source.next();
+      void source.next().catch(() => undefined); // in flight: it gets the source's failure
+      throw badLayer();
+    });
+    await expect(collect(read)).rejects.toMatchObject({ code: "OCI_CACHE_CORRUPT" });
+  });
+
+  it("passes the consumer's failure on when the source is sound", async () => {
+    async function* soundBlob(): AsyncIterable<Uint8Array> {
+      yield new Uint8Array([1]);
+    }
+    const read = readingToTheEndOnBadLayer(soundBlob(), async function* () {
+      yield* [];
+      throw badLayer();
+    });
+    await expect(collect(read)).rejects.toMatchObject({ code: "OCI_BAD_LAYER" });
   });
 });

@@ -173,9 +173,20 @@ export async function* readingToTheEndOnBadLayer<T>(
   consume: (chunks: AsyncIterable<Uint8Array>) => AsyncIterable<T>,
 ): AsyncIterable<T> {
   const source = chunks[Symbol.asyncIterator]();
+  // The source's own failure (its digest check at the end), whoever asked for the chunk it failed on:
+  // a consumer that reads ahead (a stream pipeline) may have a read in flight when it fails itself.
+  let sourceFailure: { readonly error: unknown } | undefined;
+  const next = async () => {
+    try {
+      return await source.next();
+    } catch (error) {
+      sourceFailure ??= { error };
+      throw error;
+    }
+  };
   const unclosable: AsyncIterable<Uint8Array> = {
     [Symbol.asyncIterator]: () => ({
-      next: () => source.next(),
+      next,
       return: async () => ({ done: true, value: undefined }),
     }),
   };
@@ -183,7 +194,8 @@ export async function* readingToTheEndOnBadLayer<T>(
     yield* consume(unclosable);
   } catch (error) {
     if (error instanceof OciError && error.code === "OCI_BAD_LAYER") {
-      for (let next = await source.next(); !next.done; next = await source.next());
+      if (sourceFailure === undefined) for (let chunk = await next(); !chunk.done; chunk = await next());
+      if (sourceFailure !== undefined) throw sourceFailure.error;
     }
     throw error;
   } finally {
