@@ -4,7 +4,7 @@
  * walks the issue's checklist in order: the banner on the page's console; typing a command gets its
  * output; a changed `files:` entry rebuilds only that section and the new text is on the console after
  * the reboot; invalid YAML shows its error with line and column while the old VM keeps running; a
- * foreign Origin is refused. A screenshot of the page is kept in `artifacts/` (or
+ * foreign Origin is refused; the Stop and Reboot buttons work. A screenshot of the page is kept in `artifacts/` (or
  * $OCIKIT_TEST_ARTIFACTS).
  */
 import { execFile, spawn } from "node:child_process";
@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { importArchive, OciLayoutStore } from "@ocikit/oci";
 import { buildTestImages } from "@ocikit/test-images";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { build as viteBuild } from "vite";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { cliArgv } from "./cli-child.js";
@@ -57,7 +57,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-it("ocikit dev's page: console with the banner, typing, a files edit, an invalid edit, a foreign Origin", async () => {
+it("ocikit dev's page: console with the banner, typing, a files edit, an invalid edit, a foreign Origin, the buttons", async () => {
   const project = join(work, "project");
   await mkdir(project, { recursive: true });
   const yml = join(project, "dev.yml");
@@ -136,6 +136,17 @@ it("ocikit dev's page: console with the banner, typing, a files edit, an invalid
     const withToken = `${url.origin}/api/state?token=${url.searchParams.get("token")}`;
     expect((await fetch(withToken, { headers: { Origin: "http://evil.example" } })).status).toBe(403);
     expect(await foreignOriginSocket(url)).toBe("refused");
+
+    // 6. The buttons: Stop ends the VM (the shell ignores the power button: killed after 1 s of
+    // silence); Reboot starts the last good image again without building.
+    const vmState = page.getByTestId("vm-state");
+    await page.getByTestId("stop").click();
+    await attributeBecomes(vmState, "data-state", "stopped", 30_000);
+    expect(await vmState.textContent()).toContain("#2");
+    const builds = ((await state()) as { history: unknown[] }).history.length;
+    await page.getByTestId("reboot").click();
+    await attributeBecomes(vmState, "data-state", "running", 60_000);
+    expect(((await state()) as { history: unknown[] }).history).toHaveLength(builds);
   } finally {
     await page.close();
     child.kill("SIGINT");
@@ -143,6 +154,18 @@ it("ocikit dev's page: console with the banner, typing, a files edit, an invalid
     expect(code, stderr).toBe(130);
   }
 }, 480_000);
+
+/** Waits until the element's attribute has the value. */
+async function attributeBecomes(element: Locator, name: string, value: string, timeoutMs: number) {
+  const end = Date.now() + timeoutMs;
+  let seen: string | null = null;
+  while (Date.now() < end) {
+    seen = await element.getAttribute(name);
+    if (seen === value) return;
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  throw new Error(`${name} stayed ${JSON.stringify(seen)}, not ${JSON.stringify(value)}`);
+}
 
 /** Waits until the page's console (xterm's buffer, as the page exposes it) matches `pattern`. */
 async function consoleMatches(page: Page, pattern: RegExp, timeoutMs = 150_000): Promise<void> {
