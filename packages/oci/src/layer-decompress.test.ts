@@ -148,7 +148,10 @@ describe("readingToTheEndOnBadLayer", () => {
 
   it("reports the source's verdict, read to its end after the consumer's failure", async () => {
     const read = readingToTheEndOnBadLayer(damagedBlob(), async function* (chunks) {
-      for await (const _chunk of chunks) throw badLayer();
+      for await (const chunk of chunks) {
+        yield chunk;
+        throw badLayer();
+      }
     });
     await expect(collect(read)).rejects.toMatchObject({ code: "OCI_CACHE_CORRUPT" });
   });
@@ -161,6 +164,7 @@ describe("readingToTheEndOnBadLayer", () => {
       await source.next();
       await source.next();
       void source.next().catch(() => undefined); // in flight: it gets the source's failure
+      yield* [];
       throw badLayer();
     });
     await expect(collect(read)).rejects.toMatchObject({ code: "OCI_CACHE_CORRUPT" });
