@@ -4,7 +4,7 @@
  * real build and qemu is dev-loop.e2e.test.ts.
  */
 import { watch } from "node:fs";
-import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { VmEnd } from "@ocikit/hypervisor";
@@ -295,6 +295,38 @@ it("watches a source the YAML starts naming, and stops watching one it no longer
   expect(builds()).toHaveLength(2);
   await writeFile(join(dir, "other.txt"), "y\n");
   await until("the rebuild of other.txt", () => builds().length === 3);
+});
+
+it("watches a directory source with everything below it, but not the loop's own outputs in it", async () => {
+  await mkdir(join(dir, "tree/sub/deeper"), { recursive: true });
+  await writeFile(join(dir, "tree/sub/deeper/f"), "1\n");
+  await writeFile(
+    yml,
+    VALID.replace("path: etc/ocikit/example\n    source: example.txt", "path: srv\n    source: tree"),
+  );
+  loop = startDevLoop({
+    files: ["minimal.yml"],
+    cwd: dir,
+    outDir: join(dir, "tree/out"),
+    debounceMs: DEBOUNCE_MS,
+    build: async (_loaded, { dir: outDir }) => {
+      log.push("build");
+      await mkdir(outDir, { recursive: true });
+      await writeFile(join(outDir, "minimal-initrd.img"), `${Math.random()}`); // outputs inside the tree
+      return { kernelPrefix: join(outDir, "minimal") };
+    },
+    boot: async () => fakeVm(`vm${vms.push(fakeVm("x"))}`),
+    publish: (m) => messages.push(m),
+  });
+  await until("the first build", () => builds().length === 1);
+  expect(loop.files()).toContain(join(dir, "tree"));
+  await sleep(DEBOUNCE_MS * 3);
+  expect(builds()).toHaveLength(1); // its own output did not trigger a build
+  await writeFile(join(dir, "tree/sub/deeper/f"), "2\n");
+  await until("the rebuild of a file deep in the tree", () => records().length === 2);
+  expect(records().at(-1)?.reason).toBe("tree");
+  await writeFile(join(dir, "tree/sub/new"), "x\n");
+  await until("the rebuild after a new file", () => builds().length === 3);
 });
 
 it("reboot restarts the image without building; stop stops the VM", async () => {

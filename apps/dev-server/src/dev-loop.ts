@@ -9,7 +9,7 @@
  * said through `publish` as the page protocol's `ServerMessage`s. Directories are watched, not files:
  * editors save by writing a new file and renaming it over the old one.
  */
-import { type FSWatcher, watch } from "node:fs";
+import { type FSWatcher, statSync, watch } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { BuildEvent } from "@ocikit/build";
@@ -115,10 +115,13 @@ export function startDevLoop(options: DevLoopOptions): DevLoop {
   const stopQuietMs = options.stopQuietMs ?? DEV_LOOP_DEFAULTS.stopQuietMs;
   const now = options.now ?? Date.now;
   const yamlFiles = options.files.map((f) => resolve(cwd, f));
+  const outDir = resolve(cwd, options.outDir);
   const abort = new AbortController();
 
   let watched: string[] = [...yamlFiles];
   const watchers = new Map<string, FSWatcher>();
+  // `files: source:` directories, each watched with everything below it.
+  const treeWatchers = new Map<string, FSWatcher>();
   let changed = new Set<string>();
   let debounce: NodeJS.Timeout | undefined;
   let nextBuildId = 0;
@@ -323,12 +326,25 @@ export function startDevLoop(options: DevLoopOptions): DevLoop {
   function updateWatched(paths: readonly string[], buildId: number): void {
     watched = [...new Set([...yamlFiles, ...paths])];
     const dirs = new Set(watched.map((p) => dirname(p)));
+    const trees = new Set(paths.filter(isDirectory));
     for (const [dir, watcher] of watchers) {
       if (!dirs.has(dir)) {
         watcher.close();
         watchers.delete(dir);
       }
     }
+    for (const [tree, watcher] of treeWatchers) {
+      if (!trees.has(tree)) {
+        watcher.close();
+        treeWatchers.delete(tree);
+      }
+    }
+    const warn = (path: string, error: unknown) =>
+      publish({
+        type: "build-event",
+        buildId,
+        event: { type: "warning", code: "DEV_WATCH", message: `cannot watch ${path}: ${messageOf(error)}` },
+      });
     for (const dir of dirs) {
       if (watchers.has(dir)) continue;
       try {
@@ -342,11 +358,25 @@ export function startDevLoop(options: DevLoopOptions): DevLoop {
         watchers.set(dir, watcher);
       } catch (error) {
         // A missing directory (an `optional: true` source): said as a warning, not a failure.
-        publish({
-          type: "build-event",
-          buildId,
-          event: { type: "warning", code: "DEV_WATCH", message: `cannot watch ${dir}: ${messageOf(error)}` },
+        warn(dir, error);
+      }
+    }
+    for (const tree of trees) {
+      if (treeWatchers.has(tree)) continue;
+      try {
+        // A directory source is copied whole: a change anywhere below it changes the image.
+        const watcher = watch(tree, { persistent: false, recursive: true }, (_event, name) => {
+          // The loop's own outputs, when `--dir` is inside the tree, are not the user's edits.
+          if (name !== null && isInside(resolve(tree, name.toString()), outDir)) return;
+          changedPath(tree);
         });
+        watcher.on("error", () => {
+          watcher.close();
+          treeWatchers.delete(tree);
+        });
+        treeWatchers.set(tree, watcher);
+      } catch (error) {
+        warn(tree, error);
       }
     }
   }
@@ -357,8 +387,13 @@ export function startDevLoop(options: DevLoopOptions): DevLoop {
       name === null
         ? watched.filter((p) => dirname(p) === dir)
         : watched.filter((p) => dirname(p) === dir && basename(p) === name.toString());
-    if (hits.length === 0) return;
-    for (const hit of hits) changed.add(hit);
+    for (const hit of hits) changedPath(hit);
+  }
+
+  /** Notes a changed watched path and (re)starts the debounce. */
+  function changedPath(path: string): void {
+    if (closing) return;
+    changed.add(path);
     clearTimeout(debounce);
     debounce = setTimeout(() => {
       debounce = undefined;
@@ -377,8 +412,9 @@ export function startDevLoop(options: DevLoopOptions): DevLoop {
     if (closedPromise) return closedPromise;
     closing = true;
     clearTimeout(debounce);
-    for (const watcher of watchers.values()) watcher.close();
+    for (const watcher of [...watchers.values(), ...treeWatchers.values()]) watcher.close();
     watchers.clear();
+    treeWatchers.clear();
     abort.abort();
     // vm.stop never rejects (it kills when the grace passes); the catch keeps `closed` resolving.
     closedPromise = queue.then(stopVm).catch(() => undefined);
@@ -409,6 +445,19 @@ export function startDevLoop(options: DevLoopOptions): DevLoop {
     close: () => close().then(resolveClosed),
     closed,
   };
+}
+
+function isInside(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(`${dir}/`);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    // Missing (an `optional: true` source) or unreadable: not a tree to watch; its parent is watched.
+    return false;
+  }
 }
 
 function messageOf(error: unknown): string {
