@@ -4,6 +4,7 @@
  * pages' `ClientMessage`s are validated and handed to the loop. No sockets here: a connection is a
  * `send(text)` function, so this is testable without a network (`server.ts` wires it to WebSockets).
  */
+import type { BuildEvent } from "@ocikit/build";
 import type { BuildRecord, ClientMessage, ImageSummary, ServerMessage, VmState } from "./protocol.js";
 
 /** Options of `new DevHub()`. */
@@ -14,10 +15,16 @@ export interface DevHubOptions {
   readonly historyLimit?: number;
   /** How many console bytes the snapshot keeps. Default: `DEV_HUB_DEFAULTS.consoleLimitBytes` (256 KiB). */
   readonly consoleLimitBytes?: number;
+  /** How many events of the newest build the snapshot keeps. Default: `DEV_HUB_DEFAULTS.eventLimit`. */
+  readonly eventLimit?: number;
 }
 
 /** Defaults of `DevHubOptions`. */
-export const DEV_HUB_DEFAULTS = { historyLimit: 20, consoleLimitBytes: 256 * 1024 } as const;
+export const DEV_HUB_DEFAULTS = {
+  historyLimit: 20,
+  consoleLimitBytes: 256 * 1024,
+  eventLimit: 5000,
+} as const;
 
 /** The `hello` message: everything a fresh page needs. */
 export type HelloMessage = Extract<ServerMessage, { type: "hello" }>;
@@ -69,12 +76,15 @@ export function parseClientMessage(text: string): ClientMessage | undefined {
 export class DevHub {
   readonly #historyLimit: number;
   readonly #consoleLimitBytes: number;
+  readonly #eventLimit: number;
   readonly #senders = new Set<(text: string) => void>();
   readonly #handlers = new Set<(message: ClientMessage) => void>();
   #files: readonly string[];
   #history: BuildRecord[] = [];
   #vm: VmState = { state: "none" };
   #image: ImageSummary | undefined;
+  /** The newest build's events; `blobAt` indexes its pull progress by blob digest. */
+  #events: { buildId: number; events: BuildEvent[]; blobAt: Map<string, number> } | undefined;
   #consoleChunks: Uint8Array[] = [];
   #consoleBytes = 0;
 
@@ -82,6 +92,7 @@ export class DevHub {
     const opts = { ...DEV_HUB_DEFAULTS, ...options };
     this.#historyLimit = opts.historyLimit;
     this.#consoleLimitBytes = opts.consoleLimitBytes;
+    this.#eventLimit = opts.eventLimit;
     this.#files = [...(options.files ?? [])];
   }
 
@@ -102,6 +113,9 @@ export class DevHub {
       vm: this.#vm,
       console: Buffer.concat(this.#consoleChunks).toString("base64"),
       ...(this.#image ? { image: this.#image } : {}),
+      ...(this.#events
+        ? { events: { buildId: this.#events.buildId, events: [...this.#events.events] } }
+        : {}),
     };
   }
 
@@ -152,6 +166,9 @@ export class DevHub {
         this.#consoleBytes = 0;
         this.#appendConsole(Buffer.from(message.console, "base64"));
         this.#image = message.image;
+        this.#events = undefined;
+        for (const event of message.events?.events ?? [])
+          this.#recordEvent(message.events?.buildId ?? 0, event);
         return;
       case "image":
         this.#image = message.image;
@@ -166,9 +183,25 @@ export class DevHub {
         this.#appendConsole(Buffer.from(message.data, "base64"));
         return;
       case "build-event":
-        // Events of the build in progress are live only; the history keeps its record.
+        this.#recordEvent(message.buildId, message.event);
         return;
     }
+  }
+
+  #recordEvent(buildId: number, event: BuildEvent): void {
+    if (this.#events !== undefined && buildId < this.#events.buildId) return; // a stale build's event
+    if (this.#events?.buildId !== buildId) this.#events = { buildId, events: [], blobAt: new Map() };
+    const { events, blobAt } = this.#events;
+    // Pull progress: only the last report of each blob matters to a page that was not there.
+    const blob = event.type === "pull" && event.event.type === "blob" ? event.event.digest : undefined;
+    const at = blob === undefined ? undefined : blobAt.get(blob);
+    if (at !== undefined) {
+      events[at] = event;
+      return;
+    }
+    if (events.length >= this.#eventLimit) return;
+    if (blob !== undefined) blobAt.set(blob, events.length);
+    events.push(event);
   }
 
   #upsertBuild(build: BuildRecord): void {

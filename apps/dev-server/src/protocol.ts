@@ -97,6 +97,12 @@ export type ServerMessage =
       readonly console: string;
       /** What the last successful build made, once there is one. */
       readonly image?: ImageSummary;
+      /**
+       * The events of the newest build that sent any, so a page that connects mid-build (or after it)
+       * can show its pipeline: pull progress kept as the last report per blob, at most
+       * `DEV_HUB_DEFAULTS.eventLimit` events.
+       */
+      readonly events?: { readonly buildId: number; readonly events: readonly BuildEvent[] };
     }
   | { readonly type: "build"; readonly build: BuildRecord }
   /** A typed build event of the build in progress (the same events the CLI renders). */

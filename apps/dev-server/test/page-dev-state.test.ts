@@ -6,6 +6,7 @@ import {
   initialState,
   recentBuilds,
 } from "../page/src/dev-state.js";
+import { DevHub } from "../src/dev-hub.js";
 import type { ServerMessage } from "../src/protocol.js";
 import { blobEvent, build, event, hello, image, record, sectionEvent, T0 } from "./page-fixtures.js";
 
@@ -61,6 +62,46 @@ describe("applyServerMessage", () => {
     ]);
     expect(currentPipeline(state)?.pipeline.done?.elapsedMs).toBe(1200);
     expect(state.history).toHaveLength(1);
+  });
+
+  it("a page that connects after (or during) a build sees the pipeline one that was there sees", () => {
+    const hub = new DevHub({ files: ["linuxkit.yml"] });
+    const live: ServerMessage[] = [];
+    hub.connect((text) => live.push(JSON.parse(text) as ServerMessage));
+    const during: ServerMessage[] = [];
+    const messages: ServerMessage[] = [
+      build(1, "running"),
+      event(1, sectionEvent(0, "init[0]", true)),
+      build(1, "succeeded"),
+      build(2, "running", { reason: "linuxkit.yml" }),
+      event(2, { type: "resolve", ref: "linuxkit/init:v1", digest: "sha256:aa" }),
+      ...[10, 50, 100].map((done) => event(2, blobEvent("linuxkit/init:v1", "sha256:b1", done, 100))),
+      event(2, blobEvent("linuxkit/init:v1", "sha256:b2", 7, 7)),
+      event(2, sectionEvent(1, "files", false, 500)),
+      event(2, sectionEvent(0, "init[0]", true, 2000)),
+      event(2, { type: "output", format: "kernel+initrd", path: "out/x-initrd.img", sizeBytes: 3000, ms: 9 }),
+      event(2, { type: "done", outputs: ["out/x-initrd.img"], elapsedMs: 1200 }),
+      build(2, "succeeded", { reason: "linuxkit.yml", elapsedMs: 1300 }),
+    ];
+    messages.forEach((message, i) => {
+      hub.publish(message);
+      if (i === 6) hub.connect((text) => during.push(JSON.parse(text) as ServerMessage));
+    });
+    const after: ServerMessage[] = [];
+    hub.connect((text) => after.push(JSON.parse(text) as ServerMessage));
+    const hello = after[0];
+    // Pull progress is replayed as the last report per blob: 2 blobs, not 4 reports.
+    expect(hello?.type === "hello" && hello.events?.events.filter((e) => e.type === "pull")).toHaveLength(2);
+    const rows = pipelineRows(run(live));
+    expect(rows).toEqual([
+      "#2 succeeded linuxkit.yml",
+      "image linuxkit/init:v1 100/100 7/7",
+      "section 0 init[0] cached 2000",
+      "section 1 files built 500",
+      "output kernel+initrd 3000",
+    ]);
+    expect(pipelineRows(run(after))).toEqual(rows);
+    expect(pipelineRows(run(during))).toEqual(rows);
   });
 
   it("a new build starts an empty pipeline; late events of the older build are ignored", () => {

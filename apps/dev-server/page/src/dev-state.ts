@@ -23,7 +23,7 @@ export interface DevState {
   readonly vm: VmState;
   /** What the last successful build made. */
   readonly image?: ImageSummary;
-  /** The events of the newest build that sent any, since this page connected. */
+  /** The events of the newest build that sent any (replayed by `hello`, then live). */
   readonly pipeline?: Pipeline;
   /** Kept across reconnections: a log is what happened, not what is. */
   readonly log: BuildLog;
@@ -45,12 +45,19 @@ export function applyServerMessage(state: DevState, message: ServerMessage, atMs
       const note = `connected: watching ${message.files.join(", ") || "no files"}; ${
         latest === undefined ? "no build yet" : `last build #${latest.id} ${latest.status}`
       }`;
+      // The newest build's events so far: its pipeline, as if this page had been there.
+      const replayed = message.events;
+      const pipeline =
+        replayed === undefined
+          ? undefined
+          : replayed.events.reduce(applyBuildEvent, emptyPipeline(replayed.buildId));
       return {
         ready: true,
         files: message.files,
         history: message.history.slice(-HISTORY_LIMIT),
         vm: message.vm,
         ...(message.image === undefined ? {} : { image: message.image }),
+        ...(pipeline === undefined ? {} : { pipeline }),
         log: appendLog(state.log, [{ level: "info", text: note }], atMs),
       };
     }
