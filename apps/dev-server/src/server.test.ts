@@ -66,9 +66,20 @@ describe("startDevServer", () => {
     expect(cookie).toContain(`ocikit_token=${TOKEN}`);
     expect(cookie).toContain("HttpOnly");
     expect(cookie).toContain("SameSite=Strict");
+    expect(res.headers.get("referrer-policy")).toBe("no-referrer"); // the URL holds the token
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     const asset = await fetch(`${base}/assets/app.js`, { headers: { cookie: `ocikit_token=${TOKEN}` } });
     expect(asset.status).toBe(200);
     expect(asset.headers.get("content-type")).toContain("javascript");
+  });
+
+  it("sends the hardening headers on refusals too", async () => {
+    const { base } = await start({ staticDir });
+    const res = await fetch(`${base}/`);
+    expect(res.status).toBe(403);
+    expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
   });
 
   it("serves the hello snapshot at /api/state", async () => {

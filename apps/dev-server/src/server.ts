@@ -96,6 +96,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const ws = createNodeWebSocket({ app });
   const connections = new Set<DevHubConnection>();
 
+  app.use("*", hardening);
   app.use("*", guard(self, token));
   app.get(
     "/ws",
@@ -175,6 +176,17 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   return { url: `${self.origin}/?token=${token}`, port, token, close };
 }
+
+/**
+ * Headers on every answer: the page's URL holds the token, so no Referer carries it anywhere; no other
+ * site may frame the page (clickjacking its buttons); content types are not sniffed.
+ */
+const hardening: MiddlewareHandler = async (c, next) => {
+  await next();
+  c.header("Referrer-Policy", "no-referrer");
+  c.header("X-Frame-Options", "DENY");
+  c.header("X-Content-Type-Options", "nosniff");
+};
 
 /** Refuses (403) requests whose Host or Origin is not the server's own, or that lack the token. */
 function guard(self: { hostPort: string; origin: string }, token: string): MiddlewareHandler {
