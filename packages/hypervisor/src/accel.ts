@@ -105,8 +105,6 @@ interface CacheFile {
   readonly probes: readonly CachedProbe[];
 }
 
-/** Node's names for architectures, in qemu's words. */
-
 /**
  * Picks the accelerator (see the module comment).
  * @throws {HypervisorError} HV_UNSUPPORTED when the requested accelerator cannot work here (hvf off macOS, kvm without a usable /dev/kvm); HV_TOOL_MISSING when qemu is needed for the probe and not installed; HV_ARTIFACT_MISSING when `probeKernel` cannot be read
