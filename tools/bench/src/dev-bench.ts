@@ -22,8 +22,8 @@ import { type AcceleratorChoice, chooseAccelerator } from "@ocikit/hypervisor";
 import { buildTestImages } from "@ocikit/test-images";
 import WebSocket from "ws";
 import { timeConsole } from "./console-timing.js";
+import { formatMs, medianOf } from "./paired-rounds.js";
 import { checkNoQemuLeft } from "./run-bench.js";
-import { medianOf } from "./run-table.js";
 import { formatTextTable } from "./text-table.js";
 
 const run = promisify(execFile);
@@ -199,8 +199,6 @@ async function manualRounds(project: string, cache: string, accel: Accel, rounds
   }
 }
 
-const msText = (n: number) => (Number.isNaN(n) ? "—" : Math.round(n).toLocaleString("en-US"));
-
 /**
  * Runs the benchmark under TCG, and under KVM when it works here; returns the report.
  * @throws {Error} when a build or boot fails or times out
@@ -244,15 +242,21 @@ export async function runDevBench(options: DevBenchOptions = {}): Promise<string
       table.push(
         [
           `ocikit dev, ${accel}`,
-          msText(medianOf(marker)),
+          formatMs(medianOf(marker)),
           `${ratio.toFixed(2)}× by hand`,
-          `< ${msText(goal)}: ${medianOf(marker) < goal ? "met" : "NOT met"}`,
-          marker.map(msText).join(" / "),
-          msText(medianOf(dev.map((r) => r.buildStartMs))),
-          msText(medianOf(dev.map((r) => r.buildMs))),
-          msText(medianOf(dev.map((r) => r.bootingMs))),
+          `< ${formatMs(goal)}: ${medianOf(marker) < goal ? "met" : "NOT met"}`,
+          marker.map(formatMs).join(" / "),
+          formatMs(medianOf(dev.map((r) => r.buildStartMs))),
+          formatMs(medianOf(dev.map((r) => r.buildMs))),
+          formatMs(medianOf(dev.map((r) => r.bootingMs))),
         ],
-        [`build + run by hand, ${accel}`, msText(medianOf(manual)), "", "", manual.map(msText).join(" / ")],
+        [
+          `build + run by hand, ${accel}`,
+          formatMs(medianOf(manual)),
+          "",
+          "",
+          manual.map(formatMs).join(" / "),
+        ],
       );
     }
     return [

@@ -29,8 +29,8 @@ import {
   type IsoTableRow,
   type IsoWorkerPhases,
 } from "./iso-table.js";
+import { medianDifference, medianOf } from "./paired-rounds.js";
 import { nodeWorker, type ProcessSample, sampleProcess } from "./process-sample.js";
-import { medianDifference, medianOf } from "./run-table.js";
 import { generateBuildYaml } from "./workload-config.js";
 
 const run = promisify(execFile);

@@ -5,7 +5,7 @@
  * round's time and the ISO it wrote; and the line saying where ocikit's median run spent its time.
  * Pure: numbers in, text out.
  */
-import { medianDifference, medianOf, medianRatio } from "./run-table.js";
+import { formatMs, formatPairedRatio, medianOf, medianRatio } from "./paired-rounds.js";
 import { formatTextTable } from "./text-table.js";
 
 /** One case: a program writing the ISO of the same tree, timed once per round. */
@@ -35,16 +35,9 @@ export interface IsoWorkerPhases {
   readonly entries: number;
 }
 
-/** `12,346`. */
-const msText = (n: number) => (Number.isNaN(n) ? "—" : Math.round(n).toLocaleString("en-US"));
-
 /** `3.81× xorriso (+3,412 ms)`: the row's time to its baseline's, paired per round. */
 export function formatIsoRatio(row: IsoTableRow): string {
-  if (!row.baseline) return "";
-  const ratio = medianRatio(row.ms, row.baseline.ms);
-  const difference = medianDifference(row.ms, row.baseline.ms);
-  const sign = difference < 0 ? "−" : "+";
-  return `${ratio.toFixed(2)}× ${row.baseline.label} (${sign}${msText(Math.abs(difference))} ms)`;
+  return row.baseline ? formatPairedRatio(row.ms, row.baseline) : "";
 }
 
 /** `≤ 1.00× xorriso: NOT met`, judged on the paired ratio. */
@@ -65,11 +58,11 @@ export function formatIsoTable(rows: readonly IsoTableRow[]): string {
       HEADINGS,
       ...rows.map((row) => [
         row.label,
-        msText(medianOf(row.ms)),
+        formatMs(medianOf(row.ms)),
         (Math.max(...row.maxRssKiB) / 1024).toFixed(0),
         formatIsoRatio(row),
         formatIsoGoal(row),
-        row.ms.map(msText).join(" / "),
+        row.ms.map(formatMs).join(" / "),
         row.output ?? "",
       ]),
     ],
@@ -84,11 +77,11 @@ export function formatIsoTable(rows: readonly IsoTableRow[]): string {
 export function formatIsoPhases(wallMs: number, phases: IsoWorkerPhases): string {
   const rest = wallMs - phases.startupMs - phases.headersMs - phases.planMs - phases.writeMs;
   return [
-    `ocikit, median run (${msText(wallMs)} ms wall): start-up ${msText(phases.startupMs)} ms`,
-    `headers pass ${msText(phases.headersMs)} ms`,
-    `planIso ${msText(phases.planMs)} ms`,
-    `write pass ${msText(phases.writeMs)} ms`,
-    `exit ${msText(rest)} ms; ${phases.entries.toLocaleString("en-US")} entries`,
+    `ocikit, median run (${formatMs(wallMs)} ms wall): start-up ${formatMs(phases.startupMs)} ms`,
+    `headers pass ${formatMs(phases.headersMs)} ms`,
+    `planIso ${formatMs(phases.planMs)} ms`,
+    `write pass ${formatMs(phases.writeMs)} ms`,
+    `exit ${formatMs(rest)} ms; ${phases.entries.toLocaleString("en-US")} entries`,
   ].join(", ");
 }
 
@@ -98,11 +91,11 @@ export function formatIsoPhases(wallMs: number, phases: IsoWorkerPhases): string
  * what comes before the write pass (the headers pass, planIso, start-up).
  */
 export function formatIsoGap(gapMs: number, xorrisoMs: number, phases: IsoWorkerPhases): string {
-  if (!(gapMs > 0)) return `no gap: ocikit takes ${msText(Math.abs(gapMs))} ms less than xorriso`;
+  if (!(gapMs > 0)) return `no gap: ocikit takes ${formatMs(Math.abs(gapMs))} ms less than xorriso`;
   const before = phases.startupMs + phases.headersMs + phases.planMs;
   return [
-    `gap: +${msText(gapMs)} ms. ocikit's write pass alone (readTar, writeIso, writeFile) takes ${(phases.writeMs / xorrisoMs).toFixed(2)}× xorriso's whole run;`,
-    `  before it, ${msText(before)} ms: the headers pass reads the whole tar to skip its bodies (${msText(phases.headersMs)} ms; xorriso's first pass only stat()s), planIso ${msText(phases.planMs)} ms, start-up ${msText(phases.startupMs)} ms`,
+    `gap: +${formatMs(gapMs)} ms. ocikit's write pass alone (readTar, writeIso, writeFile) takes ${(phases.writeMs / xorrisoMs).toFixed(2)}× xorriso's whole run;`,
+    `  before it, ${formatMs(before)} ms: the headers pass reads the whole tar to skip its bodies (${formatMs(phases.headersMs)} ms; xorriso's first pass only stat()s), planIso ${formatMs(phases.planMs)} ms, start-up ${formatMs(phases.startupMs)} ms`,
   ].join("\n");
 }
 

@@ -25,7 +25,8 @@ import { type AcceleratorChoice, chooseAccelerator } from "@ocikit/hypervisor";
 import { buildTestImages } from "@ocikit/test-images";
 import { formatMegabytes } from "./build-table.js";
 import { type ConsoleTiming, timeConsole } from "./console-timing.js";
-import { formatRunTable, medianOf, type RunTableRow } from "./run-table.js";
+import { medianOf } from "./paired-rounds.js";
+import { formatRunTable, type RunTableRow } from "./run-table.js";
 
 const run = promisify(execFile);
 const REPO = resolve(import.meta.dirname, "../../..");

@@ -5,6 +5,7 @@
  * time until qemu was up, the time to the first console byte, every round's time, and, when
  * measured, the times to the guest's power-down and the program's exit. Pure: numbers in, text out.
  */
+import { formatMs, formatPairedRatio, medianOf } from "./paired-rounds.js";
 import { formatTextTable } from "./text-table.js";
 
 /** One case: a program booting the same image under one accelerator, timed once per round. */
@@ -26,42 +27,16 @@ export interface RunTableRow {
   readonly goalMs?: number;
 }
 
-/** The median (the upper one of an even count); NaN for none. */
-export function medianOf(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
-/** The median of the per-round ratios `a[i] / b[i]` (rounds without a pair are left out). */
-export function medianRatio(a: readonly number[], b: readonly number[]): number {
-  return medianOf(pairs(a, b).map(([x, y]) => x / y));
-}
-
-/** The median of the per-round differences `a[i] - b[i]`. */
-export function medianDifference(a: readonly number[], b: readonly number[]): number {
-  return medianOf(pairs(a, b).map(([x, y]) => x - y));
-}
-
-function pairs(a: readonly number[], b: readonly number[]): [number, number][] {
-  return a.flatMap((x, i) => (b[i] === undefined ? [] : [[x, b[i]] as [number, number]]));
-}
-
-/** `12,346`. */
-const msText = (n: number) => (Number.isNaN(n) ? "—" : Math.round(n).toLocaleString("en-US"));
-
 /** `1.04× qemu (+512 ms)`: the row's banner time to its baseline's, paired per round. */
 export function formatRunRatio(row: RunTableRow): string {
   if (!row.baseline) return "";
-  const ratio = medianRatio(row.bannerMs, row.baseline.bannerMs);
-  const difference = medianDifference(row.bannerMs, row.baseline.bannerMs);
-  const sign = difference < 0 ? "−" : "+";
-  return `${ratio.toFixed(2)}× ${row.baseline.label} (${sign}${msText(Math.abs(difference))} ms)`;
+  return formatPairedRatio(row.bannerMs, { label: row.baseline.label, ms: row.baseline.bannerMs });
 }
 
 /** `≤ 2,000 ms: NOT met`, judged on the median banner time. */
 export function formatRunGoal(row: RunTableRow): string {
   if (row.goalMs === undefined) return "";
-  return `≤ ${msText(row.goalMs)} ms: ${medianOf(row.bannerMs) <= row.goalMs ? "met" : "NOT met"}`;
+  return `≤ ${formatMs(row.goalMs)} ms: ${medianOf(row.bannerMs) <= row.goalMs ? "met" : "NOT met"}`;
 }
 
 interface Column {
@@ -72,13 +47,13 @@ interface Column {
   cell(row: RunTableRow): string;
 }
 
-const perRound = (values: readonly number[]) => values.map(msText).join(" / ");
+const perRound = (values: readonly number[]) => values.map(formatMs).join(" / ");
 
-const optionalMedian = (values: readonly number[] | undefined) => (values ? msText(medianOf(values)) : "");
+const optionalMedian = (values: readonly number[] | undefined) => (values ? formatMs(medianOf(values)) : "");
 
 const COLUMNS: readonly Column[] = [
   { heading: "case", cell: (row) => row.label },
-  { heading: "banner ms", right: true, cell: (row) => msText(medianOf(row.bannerMs)) },
+  { heading: "banner ms", right: true, cell: (row) => formatMs(medianOf(row.bannerMs)) },
   { heading: "ratio", cell: formatRunRatio },
   { heading: "goal", cell: formatRunGoal },
   {
@@ -87,7 +62,7 @@ const COLUMNS: readonly Column[] = [
     onlyWith: "qemuUpMs",
     cell: (row) => optionalMedian(row.qemuUpMs),
   },
-  { heading: "1st byte ms", right: true, cell: (row) => msText(medianOf(row.firstOutputMs)) },
+  { heading: "1st byte ms", right: true, cell: (row) => formatMs(medianOf(row.firstOutputMs)) },
   { heading: "banner, each round", cell: (row) => perRound(row.bannerMs) },
   {
     heading: "power down ms",
