@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { VmEnd } from "@ocikit/hypervisor";
 import type { LoadedConfig } from "@ocikit/spec";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
-import { type DevLoop, type DevLoopVm, startDevLoop } from "./dev-loop.js";
+import { type DevLoop, type DevLoopOptions, type DevLoopVm, startDevLoop } from "./dev-loop.js";
 import type { BuildRecord, ServerMessage } from "./protocol.js";
 
 const VALID = `kernel:
@@ -122,14 +122,21 @@ function fakeVm(name: string): FakeVm {
   };
 }
 
-function start(options: { stopQuietMs?: number } = {}): DevLoop {
+/** Boots a fake VM without logging it (for tests whose log is about builds and stops only). */
+async function bootQuietly(): Promise<FakeVm> {
+  const vm = fakeVm(`vm${vms.length + 1}`);
+  vms.push(vm);
+  return vm;
+}
+
+/** Starts the loop on `minimal.yml` with the logging fake build and boot, or the ones in `options`. */
+function start(options: Partial<DevLoopOptions> = {}): DevLoop {
   let builds = 0;
   loop = startDevLoop({
     files: ["minimal.yml"],
     cwd: dir,
     outDir: join(dir, "out"),
     debounceMs: DEBOUNCE_MS,
-    ...options,
     build: async (loaded: LoadedConfig, { dir: outDir }) => {
       builds++;
       log.push(`build ${builds} ${loaded.config.kernel?.cmdline}`);
@@ -143,6 +150,7 @@ function start(options: { stopQuietMs?: number } = {}): DevLoop {
       return vm;
     },
     publish: (m) => messages.push(m),
+    ...options,
   });
   return loop;
 }
@@ -228,22 +236,13 @@ it("on a valid edit builds, then stops the old VM gracefully, then boots the new
 
 it("keeps the old VM when the build fails, with the error on the record", async () => {
   let calls = 0;
-  loop = startDevLoop({
-    files: ["minimal.yml"],
-    cwd: dir,
-    outDir: join(dir, "out"),
-    debounceMs: DEBOUNCE_MS,
+  start({
     build: async () => {
       calls++;
       if (calls === 2) throw new Error("cannot pull ocikit-test/kernel:6.1: offline");
       return { kernelPrefix: join(dir, "out", "minimal") };
     },
-    boot: async () => {
-      const vm = fakeVm(`vm${vms.length + 1}`);
-      vms.push(vm);
-      return vm;
-    },
-    publish: (m) => messages.push(m),
+    boot: bootQuietly,
   });
   await until("the first boot", () => vms.length === 1);
   await writeFile(yml, `${VALID}\n`);
@@ -304,22 +303,18 @@ it("watches a directory source with everything below it, but not the loop's own 
     yml,
     VALID.replace("path: etc/ocikit/example\n    source: example.txt", "path: srv\n    source: tree"),
   );
-  loop = startDevLoop({
-    files: ["minimal.yml"],
-    cwd: dir,
+  const l = start({
     outDir: join(dir, "tree/out"),
-    debounceMs: DEBOUNCE_MS,
     build: async (_loaded, { dir: outDir }) => {
       log.push("build");
       await mkdir(outDir, { recursive: true });
       await writeFile(join(outDir, "minimal-initrd.img"), `${Math.random()}`); // outputs inside the tree
       return { kernelPrefix: join(outDir, "minimal") };
     },
-    boot: async () => fakeVm(`vm${vms.push(fakeVm("x"))}`),
-    publish: (m) => messages.push(m),
+    boot: bootQuietly,
   });
   await until("the first build", () => builds().length === 1);
-  expect(loop.files()).toContain(join(dir, "tree"));
+  expect(l.files()).toContain(join(dir, "tree"));
   await sleep(DEBOUNCE_MS * 3);
   expect(builds()).toHaveLength(1); // its own output did not trigger a build
   await writeFile(join(dir, "tree/sub/deeper/f"), "2\n");
@@ -375,26 +370,17 @@ it("closing (the signal) stops the VM and removes the watchers", async () => {
   probe.close();
   closeSpy.mockClear();
   const abort = new AbortController();
-  loop = startDevLoop({
-    files: ["minimal.yml"],
-    cwd: dir,
-    outDir: join(dir, "out"),
-    debounceMs: DEBOUNCE_MS,
+  const l = start({
     build: async () => {
       log.push("build");
       return { kernelPrefix: join(dir, "out", "minimal") };
     },
-    boot: async () => {
-      const vm = fakeVm(`vm${vms.length + 1}`);
-      vms.push(vm);
-      return vm;
-    },
-    publish: (m) => messages.push(m),
+    boot: bootQuietly,
     signal: abort.signal,
   });
   await until("the first boot", () => vms.length === 1);
   abort.abort();
-  await loop.closed;
+  await l.closed;
   expect(closeSpy).toHaveBeenCalledTimes(1); // one directory watched: the YAML's and the source's
   expect(log).toEqual(["build", "stop vm1 graceMs=3000"]);
   await writeFile(yml, `${VALID}\n`);

@@ -212,9 +212,10 @@ export function startDevLoop(options: DevLoopOptions): DevLoop {
     }
     record({ ...base, status: "succeeded", elapsedMs: elapsedMs() });
     lastGood = { kernelPrefix, buildId: id };
-    await publishImage(kernelPrefix, id, sections);
-    if (closing) return;
-    await replaceVm(lastGood);
+    // Read back while the old VM stops and the new one starts: it is not on the way to the console.
+    const imagePublished = publishImage(kernelPrefix, id, sections);
+    if (!closing) await replaceVm(lastGood);
+    await imagePublished;
   }
 
   /** The explorer's view of what the build made; a failure to read it back is only a warning. */
@@ -327,66 +328,49 @@ export function startDevLoop(options: DevLoopOptions): DevLoop {
     watched = [...new Set([...yamlFiles, ...paths])];
     const dirs = new Set(watched.map((p) => dirname(p)));
     const trees = new Set(paths.filter(isDirectory));
-    for (const [dir, watcher] of watchers) {
-      if (!dirs.has(dir)) {
-        watcher.close();
-        watchers.delete(dir);
-      }
-    }
-    for (const [tree, watcher] of treeWatchers) {
-      if (!trees.has(tree)) {
-        watcher.close();
-        treeWatchers.delete(tree);
-      }
-    }
+    closeWatchersExcept(watchers, dirs);
+    closeWatchersExcept(treeWatchers, trees);
     const warn = (path: string, error: unknown) =>
       publish({
         type: "build-event",
         buildId,
         event: { type: "warning", code: "DEV_WATCH", message: `cannot watch ${path}: ${messageOf(error)}` },
       });
-    for (const dir of dirs) {
-      if (watchers.has(dir)) continue;
+    /** Watches `path` into `into`; one that goes away (removed, unmounted) is dropped, and watched again by the next load that names it. */
+    const watchInto = (
+      into: Map<string, FSWatcher>,
+      path: string,
+      recursive: boolean,
+      listener: (name: string | null) => void,
+    ) => {
+      if (into.has(path)) return;
       try {
-        const watcher = watch(dir, { persistent: false }, (_event, name) => onDirChange(dir, name));
+        const watcher = watch(path, { persistent: false, recursive }, (_event, name) => listener(name));
         watcher.on("error", () => {
-          // The directory went away (removed, unmounted): stop watching it; the next successful
-          // load watches it again if it is back.
           watcher.close();
-          watchers.delete(dir);
+          into.delete(path);
         });
-        watchers.set(dir, watcher);
+        into.set(path, watcher);
       } catch (error) {
         // A missing directory (an `optional: true` source): said as a warning, not a failure.
-        warn(dir, error);
+        warn(path, error);
       }
-    }
-    for (const tree of trees) {
-      if (treeWatchers.has(tree)) continue;
-      try {
-        // A directory source is copied whole: a change anywhere below it changes the image.
-        const watcher = watch(tree, { persistent: false, recursive: true }, (_event, name) => {
-          // The loop's own outputs, when `--dir` is inside the tree, are not the user's edits.
-          if (name !== null && isInside(resolve(tree, name.toString()), outDir)) return;
-          changedPath(tree);
-        });
-        watcher.on("error", () => {
-          watcher.close();
-          treeWatchers.delete(tree);
-        });
-        treeWatchers.set(tree, watcher);
-      } catch (error) {
-        warn(tree, error);
-      }
-    }
+    };
+    for (const dir of dirs) watchInto(watchers, dir, false, (name) => onDirChange(dir, name));
+    // A directory source is copied whole: a change anywhere below it changes the image. The loop's own
+    // outputs, when `--dir` is inside the tree, are not the user's edits.
+    for (const tree of trees)
+      watchInto(treeWatchers, tree, true, (name) => {
+        if (name === null || !isInside(resolve(tree, name), outDir)) changedPath(tree);
+      });
   }
 
-  function onDirChange(dir: string, name: string | Buffer | null): void {
+  function onDirChange(dir: string, name: string | null): void {
     if (closing) return;
     const hits =
       name === null
         ? watched.filter((p) => dirname(p) === dir)
-        : watched.filter((p) => dirname(p) === dir && basename(p) === name.toString());
+        : watched.filter((p) => dirname(p) === dir && basename(p) === name);
     for (const hit of hits) changedPath(hit);
   }
 
@@ -445,6 +429,15 @@ export function startDevLoop(options: DevLoopOptions): DevLoop {
     close: () => close().then(resolveClosed),
     closed,
   };
+}
+
+/** Closes and forgets the watchers of paths not in `keep`. */
+function closeWatchersExcept(watchers: Map<string, FSWatcher>, keep: ReadonlySet<string>): void {
+  for (const [path, watcher] of watchers) {
+    if (keep.has(path)) continue;
+    watcher.close();
+    watchers.delete(path);
+  }
 }
 
 function isInside(path: string, dir: string): boolean {

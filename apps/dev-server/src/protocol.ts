@@ -108,7 +108,7 @@ export type ServerMessage =
   /** A typed build event of the build in progress (the same events the CLI renders). */
   | { readonly type: "build-event"; readonly buildId: number; readonly event: BuildEvent }
   | { readonly type: "vm"; readonly vm: VmState }
-  /** A build succeeded: what it made (sent before the VM boots). */
+  /** A build succeeded: what it made (read back while the new VM starts). */
   | { readonly type: "image"; readonly image: ImageSummary }
   /** Console bytes, base64. */
   | { readonly type: "console"; readonly data: string };
