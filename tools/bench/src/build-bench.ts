@@ -15,13 +15,14 @@ import { execFile } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { createGunzip } from "node:zlib";
 import { type BuildTableRow, formatBuildTable, formatMegabytes } from "./build-table.js";
 import { type BuildWorkload, buildBenchWorkload, layerBlobPaths } from "./build-workload.js";
 import { type GnuArchive, type GnuBundle, type GnuTreeSpec, gnuPipelineScript } from "./gnu-pipeline.js";
 import { countNewc } from "./newc-count.js";
+import { CLI } from "./ocikit-cli.js";
 import { medianSample, type ProcessSample, sampleProcess } from "./process-sample.js";
 import {
   bundlePath,
@@ -32,7 +33,6 @@ import {
 } from "./workload-config.js";
 
 const run = promisify(execFile);
-const CLI = resolve(import.meta.dirname, "../../../apps/cli/bin/ocikit.js");
 const MOTD = "Welcome to the ocikit build benchmark\n";
 
 type CaseId = "first" | "rebuild" | "edited" | "tar" | "gnu-gzip" | "gnu-pigz" | "gnu-tar";

@@ -14,21 +14,19 @@
 import { execFile, spawn } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { promisify } from "node:util";
 import type { ServerMessage } from "@ocikit/dev-server";
 import { type AcceleratorChoice, chooseAccelerator } from "@ocikit/hypervisor";
-import { buildTestImages } from "@ocikit/test-images";
 import WebSocket from "ws";
 import { timeConsole } from "./console-timing.js";
+import { CLI, importTestImages, REPO } from "./ocikit-cli.js";
 import { formatMs, medianOf } from "./paired-rounds.js";
-import { checkNoQemuLeft } from "./run-bench.js";
+import { checkNoQemuLeft } from "./qemu-left.js";
 import { formatTextTable } from "./text-table.js";
 
 const run = promisify(execFile);
-const REPO = resolve(import.meta.dirname, "../../..");
-const CLI = join(REPO, "apps/cli/bin/ocikit.js");
 const EXAMPLE = "examples/dev.yml";
 const ORIGINAL_MOTD = "first version";
 const GOALS_MS = { tcg: 15_000, kvm: 3_000 } as const;
@@ -211,11 +209,7 @@ export async function runDevBench(options: DevBenchOptions = {}): Promise<string
   const { rounds } = { ...DEV_BENCH_DEFAULTS, ...options };
   const scratch = await mkdtemp(join(tmpdir(), "ocikit-bench-dev-"));
   try {
-    const images = await buildTestImages();
-    const tar = join(scratch, "images.tar");
-    await run("tar", ["-C", images.layoutDir, "-cf", tar, "oci-layout", "index.json", "blobs"]);
-    const cache = join(scratch, "cache");
-    await run(process.execPath, [CLI, "--cache", cache, "cache", "import", tar]);
+    const cache = await importTestImages(scratch);
     const project = join(scratch, "project");
     await mkdir(project);
     await copyFile(join(REPO, EXAMPLE), join(project, "dev.yml"));

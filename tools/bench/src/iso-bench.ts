@@ -17,7 +17,7 @@
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { formatMegabytes } from "./build-table.js";
 import { buildBenchWorkload } from "./build-workload.js";
@@ -29,12 +29,12 @@ import {
   type IsoTableRow,
   type IsoWorkerPhases,
 } from "./iso-table.js";
+import { CLI } from "./ocikit-cli.js";
 import { medianDifference, medianOf } from "./paired-rounds.js";
 import { nodeWorker, type ProcessSample, sampleProcess } from "./process-sample.js";
 import { generateBuildYaml } from "./workload-config.js";
 
 const run = promisify(execFile);
-const CLI = resolve(import.meta.dirname, "../../../apps/cli/bin/ocikit.js");
 const XORRISO = "xorriso";
 /** docs/performance.md: "Writing an ISO: at least `xorriso -as mkisofs`'s throughput on the same tree". */
 const MAX_RATIO = 1;

@@ -18,19 +18,17 @@
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { setTimeout as delay } from "node:timers/promises";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { type AcceleratorChoice, chooseAccelerator } from "@ocikit/hypervisor";
-import { buildTestImages } from "@ocikit/test-images";
 import { formatMegabytes } from "./build-table.js";
 import { type ConsoleTiming, timeConsole } from "./console-timing.js";
+import { CLI, importTestImages, REPO } from "./ocikit-cli.js";
 import { medianOf } from "./paired-rounds.js";
+import { checkNoQemuLeft, killQemusLeft } from "./qemu-left.js";
 import { formatRunTable, type RunTableRow } from "./run-table.js";
 
 const run = promisify(execFile);
-const REPO = resolve(import.meta.dirname, "../../..");
-const CLI = join(REPO, "apps/cli/bin/ocikit.js");
 const QEMU = "qemu-system-x86_64";
 const EXAMPLE = "examples/minimal.yml";
 const MARKERS = {
@@ -70,13 +68,8 @@ type Accel = "tcg" | "kvm";
 
 /** Imports the test images into a fresh cache under `scratch` and builds the example with the built CLI. */
 async function buildExample(scratch: string): Promise<BuiltImage> {
-  const images = await buildTestImages();
-  const tar = join(scratch, "images.tar");
-  await run("tar", ["-C", images.layoutDir, "-cf", tar, "oci-layout", "index.json", "blobs"]);
-  const cache = join(scratch, "cache");
+  const cache = await importTestImages(scratch);
   const out = join(scratch, "out");
-  await run(process.execPath, [CLI, "--cache", cache, "cache", "import", tar], { cwd: REPO });
-  await rm(tar);
   await run(process.execPath, [CLI, "--cache", cache, "build", "--dir", out, EXAMPLE], { cwd: REPO });
   const prefix = join(out, "minimal");
   return {
@@ -123,47 +116,6 @@ export function baselineQemuArgv(
     ...["-device", "virtio-net-pci,netdev=t0", "-netdev", "user,id=t0"],
     ...["-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot"],
   ];
-}
-
-/** The pids of qemus still running on files under `scratch` (ours: nobody else knows the path). */
-async function qemusLeft(scratch: string): Promise<number[]> {
-  const pattern = `${QEMU}.*${scratch.replaceAll(".", "\\.")}`;
-  const found = await run("pgrep", ["-f", "--", pattern]).catch((error: { code?: number }) => {
-    // pgrep exits 1 when nothing matches.
-    if (error.code === 1) return { stdout: "" };
-    throw error;
-  });
-  return found.stdout.split("\n").filter(Boolean).map(Number);
-}
-
-/** SIGKILLs each of `pids` still there (by pid: only qemus this benchmark started). */
-function killQemus(pids: readonly number[]): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch (error) {
-      // ESRCH: it ended meanwhile.
-      if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
-    }
-  }
-}
-
-/**
- * Waits (a killed qemu takes a moment to go) until no qemu of ours is left.
- * @throws {Error} naming the ones still running after a few seconds, which are then killed
- */
-export async function checkNoQemuLeft(scratch: string, after: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    const pids = await qemusLeft(scratch);
-    if (pids.length === 0) return;
-    if (attempt >= 30) {
-      killQemus(pids);
-      throw new Error(
-        `${after}: qemu still running (pid ${pids.join(", ")}), killed; ending the run should end it`,
-      );
-    }
-    await delay(100);
-  }
 }
 
 /** Each program's runs, one per round. */
@@ -288,7 +240,7 @@ export async function runRunBench(options: RunBenchOptions = {}): Promise<string
       ...kvmLines(choice, rows),
     ].join("\n");
   } finally {
-    killQemus(await qemusLeft(scratch));
+    await killQemusLeft(scratch);
     await rm(scratch, { recursive: true, force: true });
   }
 }
