@@ -24,7 +24,6 @@ interface DevFlags extends VmFlags {
   readonly host?: string;
   readonly open: boolean;
   readonly dir?: string;
-  readonly bootloaderImage?: string;
 }
 
 /** Adds `dev` to `program`. */

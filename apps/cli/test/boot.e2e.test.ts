@@ -25,7 +25,7 @@ import { buildTestImages, findFreePort, sshToGuestArgs } from "@ocikit/test-imag
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/main.js";
 import { createMemoryIo } from "../src/memory-io.js";
-import { cliArgv } from "./cli-child.js";
+import { cliArgv, offlineFlags } from "./cli-child.js";
 
 const repo = join(import.meta.dirname, "../../..");
 const run = promisify(execFile);
@@ -52,7 +52,7 @@ async function ocikit(args: string[]): Promise<{ code: number; stdout: string; s
 }
 
 /** Every image from the imported cache; no registry is reachable. */
-const offline = () => ["--cache", cache, "--mirror", "http://127.0.0.1:9"];
+const offline = () => offlineFlags(cache);
 
 it("ocikit test builds examples/minimal.yml offline and boots it: banner, onboot, service, onshutdown, poweroff", async () => {
   const markers = [
@@ -291,10 +291,7 @@ it("on a terminal, ocikit run puts it in raw mode: Ctrl-A h lists the keys, Ctrl
 
 it("ocikit dev serves its page with a token, refuses a foreign Origin, and leaves nothing when interrupted", async () => {
   const [program = "", ...args] = cliArgv([
-    "--cache",
-    cache,
-    "--mirror",
-    "http://127.0.0.1:9",
+    ...offline(),
     "dev",
     "--no-open",
     join(repo, "examples/minimal.yml"),

@@ -13,3 +13,11 @@ const bin = join(import.meta.dirname, "../bin/ocikit.js");
 export function cliArgv(args: readonly string[]): string[] {
   return [process.execPath, "--conditions=source", "--import", tsxLoader, bin, ...args];
 }
+
+/**
+ * Global flags that keep a test offline: the given image cache, and every registry mirrored to a
+ * port nothing listens on, so an image missing from the cache fails at once instead of going out.
+ */
+export function offlineFlags(cache: string): string[] {
+  return ["--cache", cache, "--mirror", "http://127.0.0.1:9"];
+}

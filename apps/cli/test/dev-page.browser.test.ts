@@ -20,7 +20,7 @@ import { buildTestImages } from "@ocikit/test-images";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { build as viteBuild } from "vite";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { cliArgv } from "./cli-child.js";
+import { cliArgv, offlineFlags } from "./cli-child.js";
 
 const repo = join(import.meta.dirname, "../../..");
 const run = promisify(execFile);
@@ -62,15 +62,7 @@ it("ocikit dev's page: console with the banner, typing, a files edit, an invalid
   await mkdir(project, { recursive: true });
   const yml = join(project, "dev.yml");
   await copyFile(join(repo, "examples/dev.yml"), yml);
-  const [program = "", ...args] = cliArgv([
-    "--cache",
-    cache,
-    "--mirror",
-    "http://127.0.0.1:9",
-    "dev",
-    "--no-open",
-    "dev.yml",
-  ]);
+  const [program = "", ...args] = cliArgv([...offlineFlags(cache), "dev", "--no-open", "dev.yml"]);
   const child = spawn(program, args, { cwd: project, env: { ...process.env, HOME: work }, stdio: "pipe" });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => {
