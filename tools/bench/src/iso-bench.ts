@@ -31,7 +31,7 @@ import {
 } from "./iso-table.js";
 import { CLI } from "./ocikit-cli.js";
 import { medianDifference, medianOf } from "./paired-rounds.js";
-import { nodeWorker, type ProcessSample, sampleProcess } from "./process-sample.js";
+import { medianRun, nodeWorker, type ProcessSample, sampleProcess } from "./process-sample.js";
 import { generateBuildYaml } from "./workload-config.js";
 
 const run = promisify(execFile);
@@ -159,7 +159,7 @@ export async function runIsoBench(options: IsoBenchOptions = {}): Promise<string
     const samples = await runRounds(paths, settings.rounds);
 
     const ms = (id: CaseId) => samples[id].map((s) => s.ms);
-    const median = [...samples.ocikit].sort((a, b) => a.ms - b.ms)[Math.floor(samples.ocikit.length / 2)];
+    const median = medianRun(samples.ocikit);
     const phases = JSON.parse(median?.stdout ?? "{}") as IsoWorkerPhases;
     const listing = formatListingComparison(
       await isoPaths(paths.iso.ocikit),

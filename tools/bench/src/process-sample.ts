@@ -45,10 +45,14 @@ export async function sampleProcess(
   };
 }
 
+/** The median run by wall time (the upper one of an even count), as it was; undefined for none. */
+export function medianRun<S extends Sample>(samples: readonly S[]): S | undefined {
+  return [...samples].sort((a, b) => a.ms - b.ms)[Math.floor(samples.length / 2)];
+}
+
 /** The median run by wall time, with the largest peak RSS of all runs. */
 export function medianSample(samples: readonly Sample[]): Sample {
-  const sorted = [...samples].sort((a, b) => a.ms - b.ms);
-  const mid = sorted[Math.floor(sorted.length / 2)] as Sample;
+  const mid = medianRun(samples) as Sample;
   return { ms: mid.ms, maxRssKiB: Math.max(...samples.map((s) => s.maxRssKiB)) };
 }
 
