@@ -102,10 +102,7 @@ function ocikitArgv(image: BuiltImage, accel: Accel, state: string): string[] {
  * accelerator, `-cpu host` with KVM, a virtio RNG and NIC on user networking), without what only
  * ocikit needs (UUID, pid file, QMP socket, a kept MAC address), its console on stdio.
  */
-export function baselineQemuArgv(
-  image: Pick<BuiltImage, "kernel" | "initrd" | "cmdline">,
-  accel: Accel,
-): string[] {
+function baselineQemuArgv(image: Pick<BuiltImage, "kernel" | "initrd" | "cmdline">, accel: Accel): string[] {
   return [
     QEMU,
     ...["-smp", "1", "-m", "1024"],

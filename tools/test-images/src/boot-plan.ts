@@ -34,7 +34,7 @@ export interface BootPlanContext {
  * qemu's own default MAC address (what the harness's VMs had before they were planned with an
  * explicit one); the harness runs one VM per user network, so nothing can collide with it.
  */
-export const BOOT_MAC = "52:54:00:12:34:56";
+const BOOT_MAC = "52:54:00:12:34:56";
 
 /** `cmdline` with `console=ttyS0` and `panic=-1` added where it sets neither. */
 export function kernelCommandLine(cmdline: string | undefined): string {
