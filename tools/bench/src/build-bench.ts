@@ -24,6 +24,7 @@ import { type GnuArchive, type GnuBundle, type GnuTreeSpec, gnuPipelineScript } 
 import { countNewc } from "./newc-count.js";
 import { CLI } from "./ocikit-cli.js";
 import { medianSample, type ProcessSample, sampleProcess } from "./process-sample.js";
+import { indentLines } from "./text-table.js";
 import {
   bundlePath,
   generateBuildYaml,
@@ -318,10 +319,7 @@ export async function runBuildBench(rounds = 3): Promise<string> {
     return [
       describeWorkload(workload, rounds),
       "  ocikit = node apps/cli/bin/ocikit.js --json --cache CACHE build -f FORMAT (Node's start-up included); GNU tree on tmpfs (/dev/shm); outputs on disk",
-      formatBuildTable(await tableRows(samples, dirs.out))
-        .split("\n")
-        .map((line) => `  ${line}`)
-        .join("\n"),
+      indentLines(formatBuildTable(await tableRows(samples, dirs.out))),
       describeRun("first build", median("first")),
       describeRun("nothing changed", median("rebuild")),
       describeRun("one file edited", median("edited")),

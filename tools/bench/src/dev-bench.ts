@@ -24,7 +24,7 @@ import { timeConsole } from "./console-timing.js";
 import { CLI, importTestImages, REPO } from "./ocikit-cli.js";
 import { formatMs, medianOf } from "./paired-rounds.js";
 import { checkNoQemuLeft } from "./qemu-left.js";
-import { formatTextTable } from "./text-table.js";
+import { formatTextTable, indentLines } from "./text-table.js";
 
 const run = promisify(execFile);
 const EXAMPLE = "examples/dev.yml";
@@ -257,10 +257,7 @@ export async function runDevBench(options: DevBenchOptions = {}): Promise<string
       `dev: ${EXAMPLE}, ms from saving a new files: contents line to "motd: …" on the console; medians of ${rounds} round${rounds === 1 ? "" : "s"}`,
       "  ocikit dev = node apps/cli/bin/ocikit.js --cache CACHE dev --no-open --accel ACCEL dev.yml, console read from its page's WebSocket",
       "  by hand    = ocikit build --dir out dev.yml && ocikit run --accel ACCEL out/dev (same CLI, same cache), from the save",
-      formatTextTable(table, { rightAligned: new Set([1, 5, 6, 7]) })
-        .split("\n")
-        .map((line) => `  ${line}`)
-        .join("\n"),
+      indentLines(formatTextTable(table, { rightAligned: new Set([1, 5, 6, 7]) })),
       choice.accel === "kvm"
         ? `  kvm: ${choice.why}`
         : `  kvm: not measured: the accelerator probe chose ${choice.why}; the KVM goal (< 3 s) is not judged here`,

@@ -32,6 +32,7 @@ import {
 import { CLI } from "./ocikit-cli.js";
 import { medianDifference, medianOf } from "./paired-rounds.js";
 import { medianRun, nodeWorker, type ProcessSample, sampleProcess } from "./process-sample.js";
+import { indentLines } from "./text-table.js";
 import { generateBuildYaml } from "./workload-config.js";
 
 const run = promisify(execFile);
@@ -165,19 +166,16 @@ export async function runIsoBench(options: IsoBenchOptions = {}): Promise<string
       await isoPaths(paths.iso.ocikit),
       await isoPaths(paths.iso.xorriso),
     );
-    const indent = (text: string) =>
-      text
-        .split("\n")
-        .map((line) => `  ${line}`)
-        .join("\n");
     return [
       `iso: the build workload's root filesystem (${await describeInputs(paths, phases)}), all on tmpfs; medians of ${settings.rounds} round${settings.rounds === 1 ? "" : "s"} after a warm-up, ratios paired per round`,
       "  ocikit  = node iso-write-worker.mjs TAR OUT: readTar (headers) → planIso → readTar again → writeIso → writeFile (Node's start-up included)",
       `  xorriso = ${XORRISO} -as mkisofs -R -J -quiet -o OUT TREE (the same tar extracted beforehand, not timed)`,
-      indent(formatIsoTable(await tableRows(samples, paths))),
-      indent(formatIsoPhases(median?.ms ?? Number.NaN, phases)),
-      indent(formatIsoGap(medianDifference(ms("ocikit"), ms("xorriso")), medianOf(ms("xorriso")), phases)),
-      indent(`paths as xorriso reads them back: ${listing}`),
+      indentLines(formatIsoTable(await tableRows(samples, paths))),
+      indentLines(formatIsoPhases(median?.ms ?? Number.NaN, phases)),
+      indentLines(
+        formatIsoGap(medianDifference(ms("ocikit"), ms("xorriso")), medianOf(ms("xorriso")), phases),
+      ),
+      indentLines(`paths as xorriso reads them back: ${listing}`),
       ...(listing.includes("/.rr_moved")
         ? [
             "    (/.rr_moved: planIso moves directories deeper than 8 levels there, RRIP §4.1.5; xorrisofs leaves them in place, its default -D)",

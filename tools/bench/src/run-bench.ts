@@ -27,6 +27,7 @@ import { CLI, importTestImages, REPO } from "./ocikit-cli.js";
 import { medianOf } from "./paired-rounds.js";
 import { checkNoQemuLeft, killQemusLeft } from "./qemu-left.js";
 import { formatRunTable, type RunTableRow } from "./run-table.js";
+import { indentLines } from "./text-table.js";
 
 const run = promisify(execFile);
 const QEMU = "qemu-system-x86_64";
@@ -230,10 +231,7 @@ export async function runRunBench(options: RunBenchOptions = {}): Promise<string
       `  ocikit = node apps/cli/bin/ocikit.js --cache CACHE run [--accel tcg] --no-reboot --state STATE OUT/minimal (Node's start-up included)`,
       `  qemu   = ${QEMU} -smp 1 -m 1024 -machine q35,accel=ACCEL … -display none -serial stdio -monitor none -no-reboot (same kernel, initrd, cmdline, RNG, NIC)`,
       `  both: stdin /dev/null, console piped, ${ending}; the two alternate within a round`,
-      formatRunTable(rows)
-        .split("\n")
-        .map((line) => `  ${line}`)
-        .join("\n"),
+      indentLines(formatRunTable(rows)),
       ...kvmLines(choice, rows),
     ].join("\n");
   } finally {

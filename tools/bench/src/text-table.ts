@@ -33,3 +33,11 @@ export function formatTextTable(
     )
     .join("\n");
 }
+
+/** `text` with each line indented by two spaces: how a report nests a table under its heading line. */
+export function indentLines(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => `  ${line}`)
+    .join("\n");
+}
