@@ -21,7 +21,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { buildTestImages, findFreePort, sshToGuestArgs } from "@ocikit/test-images";
+import { findFreePort, sshToGuestArgs, writeTestImagesArchive } from "@ocikit/test-images";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/main.js";
 import { createMemoryIo } from "../src/memory-io.js";
@@ -34,9 +34,7 @@ let cache: string;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "ocikit-e2e-"));
-  const images = await buildTestImages();
-  const tar = join(work, "images.tar");
-  await run("tar", ["-C", images.layoutDir, "-cf", tar, "oci-layout", "index.json", "blobs"]);
+  const tar = await writeTestImagesArchive(join(work, "images.tar"));
   cache = join(work, "cache");
   const imported = await ocikit(["--cache", cache, "cache", "import", tar]);
   expect(imported.code, imported.stderr).toBe(0);

@@ -7,23 +7,21 @@
  * foreign Origin is refused; the Stop and Reboot buttons work. A screenshot of the page is kept in `artifacts/` (or
  * $OCIKIT_TEST_ARTIFACTS).
  */
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { access, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { importArchive, OciLayoutStore } from "@ocikit/oci";
-import { buildTestImages } from "@ocikit/test-images";
+import { writeTestImagesArchive } from "@ocikit/test-images";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { build as viteBuild } from "vite";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { cliArgv, offlineFlags } from "./cli-child.js";
 
 const repo = join(import.meta.dirname, "../../..");
-const run = promisify(execFile);
 const CHROMIUM = "/usr/bin/chromium";
 // toolchain.md: the flags Debian's Chromium needs here (no sandbox for root, no GPU, no network noise).
 const CHROMIUM_FLAGS = [
@@ -44,9 +42,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "ocikit-dev-page-"));
   // The page as `pnpm build` makes it, so that `npm test` alone tests the current page sources.
   await viteBuild({ configFile: join(repo, "apps/dev-server/vite.config.ts"), logLevel: "warn" });
-  const images = await buildTestImages();
-  const tar = join(work, "images.tar");
-  await run("tar", ["-C", images.layoutDir, "-cf", tar, "oci-layout", "index.json", "blobs"]);
+  const tar = await writeTestImagesArchive(join(work, "images.tar"));
   cache = join(work, "cache");
   const store = await OciLayoutStore.open(cache, { create: true });
   await importArchive(createReadStream(tar), store, { source: tar });

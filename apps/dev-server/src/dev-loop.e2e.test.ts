@@ -14,7 +14,7 @@ import { promisify } from "node:util";
 import { type BuildEvent, build } from "@ocikit/build";
 import { type RunningVm, runQemu } from "@ocikit/hypervisor";
 import { hostPlatform, importArchive, OciLayoutStore, RegistryTransport } from "@ocikit/oci";
-import { buildTestImages } from "@ocikit/test-images";
+import { writeTestImagesArchive } from "@ocikit/test-images";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startDevLoop } from "./dev-loop.js";
 import type { ServerMessage } from "./protocol.js";
@@ -26,9 +26,7 @@ let store: OciLayoutStore;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "ocikit-dev-e2e-"));
-  const images = await buildTestImages();
-  const tar = join(work, "images.tar");
-  await run("tar", ["-C", images.layoutDir, "-cf", tar, "oci-layout", "index.json", "blobs"]);
+  const tar = await writeTestImagesArchive(join(work, "images.tar"));
   store = await OciLayoutStore.open(join(work, "cache"), { create: true });
   await importArchive(createReadStream(tar), store, { source: tar });
 }, 600_000);

@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { buildTestImages } from "@ocikit/test-images";
+import { writeTestImagesArchive } from "@ocikit/test-images";
 
 const run = promisify(execFile);
 
@@ -22,9 +22,7 @@ export const CLI = join(REPO, "apps/cli/bin/ocikit.js");
  * @throws {Error} when the images cannot be built or the import fails (execFile's error)
  */
 export async function importTestImages(scratch: string): Promise<string> {
-  const images = await buildTestImages();
-  const tar = join(scratch, "images.tar");
-  await run("tar", ["-C", images.layoutDir, "-cf", tar, "oci-layout", "index.json", "blobs"]);
+  const tar = await writeTestImagesArchive(join(scratch, "images.tar"));
   const cache = join(scratch, "cache");
   await run(process.execPath, [CLI, "--cache", cache, "cache", "import", tar]);
   await rm(tar);

@@ -35,6 +35,7 @@ export {
   TEST_IMAGE_ROLES,
   type TestImageRole,
 } from "./image-definitions.js";
+export { writeTestImagesArchive } from "./images-archive.js";
 export { KERNEL_MODULES } from "./kernel-image.js";
 export { packInitrd, readLayoutImageConfig, unpackLayoutImage } from "./manual-rootfs.js";
 export { type PushTestImagesOptions, pushTestImages } from "./push-test-images.js";
