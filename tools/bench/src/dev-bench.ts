@@ -57,8 +57,13 @@ interface DevRound {
 /** A running `ocikit dev` and what its page's socket said, with arrival times. */
 interface DevSession {
   readonly messages: { readonly at: number; readonly message: ServerMessage }[];
-  /** The console text that arrived at or after `since` (performance.now()). */
-  consoleSince(since: number): string;
+  /**
+   * Resolves with the arrival time (performance.now()) of the console bytes that make the text
+   * arrived since `since` contain `text`: checked as each message arrives, so nothing polls the
+   * machine while the guest being timed boots.
+   * @throws {Error} after TIMEOUT_MS, with the console's tail
+   */
+  consoleShows(text: string, since: number, what: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -86,8 +91,24 @@ async function startDev(project: string, cache: string, accel: Accel): Promise<D
     origin: url.origin,
   });
   const messages: DevSession["messages"] = [];
+  // The console as one text (carriage returns removed), with where each message's bytes start.
+  let consoleText = "";
+  const starts: { readonly at: number; readonly offset: number }[] = [];
+  const consoleSince = (since: number) =>
+    consoleText.slice(starts.find((s) => s.at >= since)?.offset ?? consoleText.length);
+  const waiters = new Set<{ text: string; since: number; done: (at: number) => void }>();
   socket.on("message", (data) => {
-    messages.push({ at: performance.now(), message: JSON.parse(data.toString()) as ServerMessage });
+    const at = performance.now();
+    const message = JSON.parse(data.toString()) as ServerMessage;
+    messages.push({ at, message });
+    if (message.type !== "console") return;
+    starts.push({ at, offset: consoleText.length });
+    consoleText += Buffer.from(message.data, "base64").toString().replaceAll("\r", "");
+    for (const waiter of waiters) {
+      if (!consoleSince(waiter.since).includes(waiter.text)) continue;
+      waiters.delete(waiter);
+      waiter.done(at);
+    }
   });
   await new Promise<void>((done, fail) => {
     socket.once("open", () => done());
@@ -95,13 +116,26 @@ async function startDev(project: string, cache: string, accel: Accel): Promise<D
   });
   return {
     messages,
-    consoleSince: (since) =>
-      messages
-        .flatMap(({ at, message }) =>
-          at >= since && message.type === "console" ? [Buffer.from(message.data, "base64").toString()] : [],
-        )
-        .join("")
-        .replaceAll("\r", ""),
+    consoleShows: (text, since, what) =>
+      new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(
+            new Error(`no ${what} within ${TIMEOUT_MS} ms; console:\n${consoleSince(since).slice(-2000)}`),
+          );
+        }, TIMEOUT_MS);
+        const waiter = {
+          text,
+          since,
+          done: (at: number) => {
+            clearTimeout(timer);
+            resolve(at);
+          },
+        };
+        // Already there (it came between `since` and this call): its time is its message's.
+        if (consoleSince(since).includes(text)) waiter.done(starts.at(-1)?.at ?? performance.now());
+        else waiters.add(waiter);
+      }),
     close: async () => {
       socket.close();
       child.kill("SIGINT");
@@ -109,15 +143,6 @@ async function startDev(project: string, cache: string, accel: Accel): Promise<D
       if (child.exitCode === null) child.kill("SIGKILL");
     },
   };
-}
-
-async function waitFor(check: () => boolean, what: string, said: () => string): Promise<void> {
-  const end = Date.now() + TIMEOUT_MS;
-  while (!check()) {
-    if (Date.now() > end)
-      throw new Error(`no ${what} within ${TIMEOUT_MS} ms; console:\n${said().slice(-2000)}`);
-    await delay(20);
-  }
 }
 
 const withMotd = (yaml: string, motd: string) =>
@@ -129,23 +154,14 @@ async function devRounds(project: string, cache: string, accel: Accel, rounds: n
   const original = await readFile(yml, "utf8");
   const session = await startDev(project, cache, accel);
   try {
-    const start = performance.now();
-    await waitFor(
-      () => session.consoleSince(start).includes(`motd: ${ORIGINAL_MOTD}`),
-      "first boot",
-      () => session.consoleSince(start),
-    );
+    await session.consoleShows(`motd: ${ORIGINAL_MOTD}`, performance.now(), "first boot");
     const results: DevRound[] = [];
     for (let round = 1; round <= rounds; round++) {
       const motd = `${accel} save ${round}`;
       const saved = performance.now();
       await writeFile(yml, withMotd(original, motd));
-      await waitFor(
-        () => session.consoleSince(saved).includes(`motd: ${motd}`),
-        `"motd: ${motd}"`,
-        () => session.consoleSince(saved),
-      );
-      const markerMs = performance.now() - saved;
+      const shownAt = await session.consoleShows(`motd: ${motd}`, saved, `"motd: ${motd}"`);
+      const markerMs = shownAt - saved;
       const after = session.messages.filter((m) => m.at >= saved);
       const started = after.find((m) => m.message.type === "build" && m.message.build.status === "running");
       const built = after.findLast(
