@@ -73,6 +73,11 @@ export interface BootAssets {
   uki(): Promise<Uint8Array>;
 }
 
+/** The firmware architecture of `platform`, which names its removable-media boot file. */
+export function efiArch(platform: Platform): "x86_64" | "aarch64" {
+  return platform.architecture === "arm64" ? "aarch64" : "x86_64";
+}
+
 /** The EFI stub the platform needs, as a boot file name. */
 export function efiStubName(platform: Platform): "linuxx64.efi.stub" | "linuxaa64.efi.stub" {
   return platform.architecture === "arm64" ? "linuxaa64.efi.stub" : "linuxx64.efi.stub";
@@ -121,8 +126,8 @@ export function bootAssets(
 export async function writeRawEfiOutput(path: string, assets: BootAssets): Promise<number> {
   const disk = await writeRawEfi({
     uki: await assets.uki(),
-    fatImage: (files, { hiddenSectors }) => fatImage(files, { hiddenSectors }),
-    arch: assets.parts.platform.architecture === "arm64" ? "aarch64" : "x86_64",
+    fatImage,
+    arch: efiArch(assets.parts.platform),
   });
   return writeFileAtomic(path, disk.image);
 }
