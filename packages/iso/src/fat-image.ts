@@ -3,7 +3,7 @@
  * makes (an El Torito EFI image, the ESP of a UKI disk: a few MiB to a few tens of MiB). Directories
  * come from the paths. Bigger trees should stream: planFat, then writeFat.
  */
-import { entryFromBytes, type FsEntry, type FsHeader, normalizeEntryPath } from "@ocikit/fs";
+import { entryFromBytes, type FsEntry, headerOf, normalizeEntryPath } from "@ocikit/fs";
 import { type FatOptions, planFat } from "./fat-plan.js";
 import { writeFat } from "./fat-writer.js";
 
@@ -28,8 +28,7 @@ export async function fatImage(files: readonly FatFile[], options: FatOptions): 
       file.data,
     ),
   );
-  const headers: FsHeader[] = entries.map(({ body: _body, ...header }) => header);
-  const layout = planFat(headers, options);
+  const layout = planFat(entries.map(headerOf), options);
   const image = new Uint8Array(layout.sizeBytes);
   let offset = 0;
   for await (const chunk of writeFat(layout, iterate(entries))) {
