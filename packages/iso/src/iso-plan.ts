@@ -33,15 +33,15 @@ import type {
 } from "./iso-layout.js";
 import {
   type ExtentLocator,
+  identifierBytes,
+  identifierLength,
   jolietRecordsOf,
-  PARENT,
   type RecordDraft,
   recordsOf,
   SELF,
 } from "./iso-records.js";
 import { buildIsoTree, type FileData, type TreeNode } from "./iso-tree.js";
 import { isohybridPaddedBytes, MBR_CODE_BYTES } from "./isohybrid-mbr.js";
-import { ucs2Bytes } from "./joliet-identifier.js";
 import { pathTableBytes } from "./path-table.js";
 import {
   continuationAreaLength,
@@ -153,12 +153,12 @@ export function planIso(headers: readonly FsHeader[], options: IsoOptions = {}):
   const jolietVolumeDescriptorLba = joliet ? take(1) : undefined;
   const terminatorLba = take(1);
   const primaryTableBytes = pathTableBytes(
-    primaryDirs.map((d) => ({ identifier: identifierBytes(d, "d-characters") })),
+    primaryDirs.map((d) => ({ identifier: identifierBytes(identifierOf(d), "d-characters") })),
   );
   const primaryL = take(sectorsOf(primaryTableBytes));
   const primaryM = take(sectorsOf(primaryTableBytes));
   const jolietTableBytes = jolietDirs
-    ? pathTableBytes(jolietDirs.map((d) => ({ identifier: identifierBytes(d, "ucs-2") })))
+    ? pathTableBytes(jolietDirs.map((d) => ({ identifier: identifierBytes(identifierOf(d), "ucs-2") })))
     : 0;
   const jolietL = take(sectorsOf(jolietTableBytes));
   const jolietM = take(sectorsOf(jolietTableBytes));
@@ -341,7 +341,7 @@ function directoryLayout(
   assert(packed === sectors, `directory ${dir.path} measured ${sectors} sectors, laid out ${packed}`);
   return {
     path: dir.path,
-    identifier: dir.parent === dir ? SELF : identifierInParent(dir),
+    identifier: identifierOf(dir),
     parentNumber: dir.parent.number,
     lba,
     sectors,
@@ -365,23 +365,11 @@ function sumLengths(entries: readonly SystemUseEntry[]): number {
   return entries.reduce((sum, e) => sum + systemUseEntryLength(e), 0);
 }
 
-/** The identifier a directory has in its parent in this hierarchy. */
-function identifierInParent(dir: PlannedDirectory): string {
+/** The identifier a directory has in its parent in this hierarchy; the root's is SELF. */
+function identifierOf(dir: PlannedDirectory): string {
+  if (dir.parent === dir) return SELF;
   const child = dir.parent.children.find((c) => c.kind === "dir" && c.directory === dir);
   return child!.identifier;
-}
-
-/** An identifier's length in bytes: "." and ".." are one byte; Joliet's UCS-2 two bytes a unit. */
-function identifierLength(identifier: string, encoding: Encoding): number {
-  if (identifier === SELF || identifier === PARENT) return 1;
-  return encoding === "ucs-2" ? 2 * identifier.length : identifier.length;
-}
-
-/** The bytes of a directory's identifier for the path table. */
-function identifierBytes(dir: PlannedDirectory, encoding: Encoding): Uint8Array {
-  if (dir.parent === dir) return Uint8Array.of(0);
-  const id = identifierInParent(dir);
-  return encoding === "ucs-2" ? ucs2Bytes(id) : Uint8Array.from(id, (c) => c.charCodeAt(0));
 }
 
 function sectorsOf(bytes: number): number {

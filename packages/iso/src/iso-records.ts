@@ -4,10 +4,14 @@
  * "." only, first, SUSP §5.3), PX, TF, NM, then PN / SL / CL / PL / RE as the object needs, and ER
  * (the root's "." only, RRIP_1991A). Where extents are comes from a locator, so that the same code
  * measures records before sectors are assigned (any locator gives the same sizes) and fills them in
- * after. Every record's date is the recording time; the entry's own mtime is in TF.
+ * after. Every record's date is the recording time; the entry's own mtime is in TF. Identifiers are
+ * strings ("\u0000" and "\u0001" for "." and ".."), recorded as d-characters or Joliet's UCS-2.
  */
+import { PARENT_IDENTIFIER, SELF_IDENTIFIER } from "./directory-record.js";
 import type { PlannedChild, PlannedDirectory } from "./iso-directories.js";
+import type { IsoHierarchyLayout } from "./iso-layout.js";
 import type { FileData, TreeNode } from "./iso-tree.js";
+import { ucs2Bytes } from "./joliet-identifier.js";
 import {
   deviceEntry,
   nameEntries,
@@ -35,6 +39,21 @@ export interface RecordDraft {
 
 export const SELF = "\u0000";
 export const PARENT = "\u0001";
+
+type Encoding = IsoHierarchyLayout["encoding"];
+
+/** An identifier's length in bytes, counted: "." and ".." are one byte; Joliet's UCS-2 two a unit. */
+export function identifierLength(identifier: string, encoding: Encoding): number {
+  if (identifier === SELF || identifier === PARENT) return 1;
+  return encoding === "ucs-2" ? 2 * identifier.length : identifier.length;
+}
+
+/** An identifier's recorded bytes (ECMA-119 §9.1.11, Joliet §3.2); "." and ".." are 0x00 and 0x01. */
+export function identifierBytes(identifier: string, encoding: Encoding): Uint8Array {
+  if (identifier === SELF) return SELF_IDENTIFIER;
+  if (identifier === PARENT) return PARENT_IDENTIFIER;
+  return encoding === "ucs-2" ? ucs2Bytes(identifier) : Uint8Array.from(identifier, (c) => c.charCodeAt(0));
+}
 
 /** The records of `dir` in order; system use entries only when `rockRidge`. */
 export function recordsOf(

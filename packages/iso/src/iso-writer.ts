@@ -13,7 +13,6 @@ import {
   type DirectoryRecord,
   directoryRecordToBytes,
   FILE_FLAG_DIRECTORY,
-  PARENT_IDENTIFIER,
   SELF_IDENTIFIER,
 } from "./directory-record.js";
 import { bootRecordToBytes } from "./el-torito-boot-record.js";
@@ -21,8 +20,8 @@ import { bootCatalogToBytes } from "./el-torito-catalog.js";
 import { IsoError } from "./errors.js";
 import type { IsoDirectoryLayout, IsoHierarchyLayout, IsoLayout, IsoStreamSlot } from "./iso-layout.js";
 import { ISO_APPLICATION_ID, ISO_PUBLISHER_ID } from "./iso-plan.js";
+import { identifierBytes } from "./iso-records.js";
 import { ISOLINUX_HYBRID_SIGNATURE, isohybridMbrToBytes } from "./isohybrid-mbr.js";
-import { ucs2Bytes } from "./joliet-identifier.js";
 import { pathTableToBytes } from "./path-table.js";
 import { systemUseEntryToBytes } from "./system-use-entry.js";
 import {
@@ -129,10 +128,7 @@ function metadataSectors(layout: IsoLayout): { lba: number; bytes: Uint8Array }[
   const hierarchies = [layout.primary, ...(layout.jolietHierarchy ? [layout.jolietHierarchy] : [])];
   for (const h of hierarchies) {
     const records = h.directories.map((d) => ({
-      identifier:
-        d.parentNumber === 0 || d.identifier === "\u0000"
-          ? Uint8Array.of(0)
-          : identifierBytes(d.identifier, h),
+      identifier: d.parentNumber === 0 ? SELF_IDENTIFIER : identifierBytes(d.identifier, h.encoding),
       extentLba: d.lba,
       parentNumber: d.parentNumber,
     }));
@@ -220,18 +216,12 @@ function directoryExtent(
       dataLength: r.dataLength,
       recordedAtSeconds,
       fileFlags: r.isDirectory ? FILE_FLAG_DIRECTORY : 0,
-      identifier: identifierBytes(r.identifier, h),
+      identifier: identifierBytes(r.identifier, h.encoding),
       systemUse,
     };
     bytes.set(directoryRecordToBytes(record), r.offset);
   }
   return bytes;
-}
-
-function identifierBytes(identifier: string, h: IsoHierarchyLayout): Uint8Array {
-  if (identifier === "\u0000") return SELF_IDENTIFIER;
-  if (identifier === "\u0001") return PARENT_IDENTIFIER;
-  return h.encoding === "ucs-2" ? ucs2Bytes(identifier) : Uint8Array.from(identifier, (c) => c.charCodeAt(0));
 }
 
 /** Streams a body, checking that it has exactly `size` bytes. */
