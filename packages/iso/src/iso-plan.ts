@@ -32,6 +32,7 @@ import type {
   IsoStreamSlot,
 } from "./iso-layout.js";
 import {
+  directoryAttributesOf,
   type ExtentLocator,
   identifierBytes,
   identifierLength,
@@ -132,7 +133,10 @@ export function planIso(headers: readonly FsHeader[], options: IsoOptions = {}):
   const bootNodes = (boot?.entries ?? []).map((entry) => bootNode(tree.root, entry));
   const primaryDirs = planPrimaryDirectories(tree.root, { rockRidge });
   const jolietDirs = joliet ? planJolietDirectories(tree.root) : undefined;
-  const recordOptions = { rockRidge, recordedAtSeconds };
+  const recordOptions = {
+    rockRidge,
+    attributes: rockRidge ? directoryAttributesOf(primaryDirs, recordedAtSeconds) : new Map(),
+  };
 
   // Sizes first: they do not depend on where things are.
   const zero: ExtentLocator = { directory: () => ({ lba: 0, bytes: 0 }), data: () => 0 };

@@ -55,14 +55,20 @@ export function identifierBytes(identifier: string, encoding: Encoding): Uint8Ar
   return encoding === "ucs-2" ? ucs2Bytes(identifier) : Uint8Array.from(identifier, (c) => c.charCodeAt(0));
 }
 
-/** The records of `dir` in order; system use entries only when `rockRidge`. */
+/**
+ * The records of `dir` in order; system use entries only when `rockRidge`, from `attributes`
+ * (`directoryAttributesOf` the hierarchy).
+ */
 export function recordsOf(
   dir: PlannedDirectory,
   locate: ExtentLocator,
-  options: { readonly rockRidge: boolean; readonly recordedAtSeconds: number },
+  options: {
+    readonly rockRidge: boolean;
+    readonly attributes: ReadonlyMap<PlannedDirectory, DirectoryAttributes>;
+  },
 ): RecordDraft[] {
   const rr = options.rockRidge;
-  const attributes = (d: PlannedDirectory) => directoryAttributes(d, options.recordedAtSeconds);
+  const attributes = (d: PlannedDirectory) => options.attributes.get(d)!;
   const own = locate.directory(dir);
   const isRoot = dir.parent === dir;
   const parent = locate.directory(dir.parent);
@@ -104,7 +110,7 @@ function childRecord(
   child: PlannedChild,
   locate: ExtentLocator,
   rr: boolean,
-  attributes: (d: PlannedDirectory) => Attributes,
+  attributes: (d: PlannedDirectory) => DirectoryAttributes,
 ): RecordDraft {
   const { identifier } = child;
   switch (child.kind) {
@@ -155,7 +161,8 @@ function leafRecord(identifier: string, node: TreeNode, locate: ExtentLocator, r
   return { identifier, extentLba, dataLength: size, isDirectory: false, systemUse: entries };
 }
 
-interface Attributes {
+/** What PX and TF record of a directory. */
+export interface DirectoryAttributes {
   readonly mode: number;
   readonly uid: number;
   readonly gid: number;
@@ -163,8 +170,19 @@ interface Attributes {
   readonly nlink: number;
 }
 
+/**
+ * Each directory's attributes, counted once per plan: a directory's "." record, its record in its
+ * parent and each of its subdirectories' ".." records carry them, and nlink counts its children.
+ */
+export function directoryAttributesOf(
+  dirs: readonly PlannedDirectory[],
+  recordedAtSeconds: number,
+): Map<PlannedDirectory, DirectoryAttributes> {
+  return new Map(dirs.map((dir) => [dir, directoryAttributes(dir, recordedAtSeconds)]));
+}
+
 /** A directory's attributes; RR_MOVED's are fixed (0555, 0:0, the recording time). */
-function directoryAttributes(dir: PlannedDirectory, recordedAtSeconds: number): Attributes {
+function directoryAttributes(dir: PlannedDirectory, recordedAtSeconds: number): DirectoryAttributes {
   const node = dir.node;
   if (node === undefined) return { mode: 0o555, uid: 0, gid: 0, mtime: recordedAtSeconds, nlink: 2 };
   let subdirectories = 0;
@@ -174,7 +192,7 @@ function directoryAttributes(dir: PlannedDirectory, recordedAtSeconds: number): 
   return { mode: node.mode, uid: node.uid, gid: node.gid, mtime: node.mtime, nlink: 2 + subdirectories };
 }
 
-function directoryEntries(a: Attributes): SystemUseEntry[] {
+function directoryEntries(a: DirectoryAttributes): SystemUseEntry[] {
   return [posixEntry("dir", a.mode, a.nlink, a.uid, a.gid), timeEntry(a.mtime)];
 }
 
