@@ -133,6 +133,8 @@ export function planIso(headers: readonly FsHeader[], options: IsoOptions = {}):
   const bootNodes = (boot?.entries ?? []).map((entry) => bootNode(tree.root, entry));
   const primaryDirs = planPrimaryDirectories(tree.root, { rockRidge });
   const jolietDirs = joliet ? planJolietDirectories(tree.root) : undefined;
+  const primaryIds = identifiersOf(primaryDirs);
+  const jolietIds = jolietDirs && identifiersOf(jolietDirs);
   const recordOptions = {
     rockRidge,
     attributes: rockRidge ? directoryAttributesOf(primaryDirs, recordedAtSeconds) : new Map(),
@@ -157,12 +159,12 @@ export function planIso(headers: readonly FsHeader[], options: IsoOptions = {}):
   const jolietVolumeDescriptorLba = joliet ? take(1) : undefined;
   const terminatorLba = take(1);
   const primaryTableBytes = pathTableBytes(
-    primaryDirs.map((d) => ({ identifier: identifierBytes(identifierOf(d), "d-characters") })),
+    primaryDirs.map((d) => ({ identifier: identifierBytes(primaryIds.get(d)!, "d-characters") })),
   );
   const primaryL = take(sectorsOf(primaryTableBytes));
   const primaryM = take(sectorsOf(primaryTableBytes));
   const jolietTableBytes = jolietDirs
-    ? pathTableBytes(jolietDirs.map((d) => ({ identifier: identifierBytes(identifierOf(d), "ucs-2") })))
+    ? pathTableBytes(jolietDirs.map((d) => ({ identifier: identifierBytes(jolietIds!.get(d)!, "ucs-2") })))
     : 0;
   const jolietL = take(sectorsOf(jolietTableBytes));
   const jolietM = take(sectorsOf(jolietTableBytes));
@@ -209,6 +211,7 @@ export function planIso(headers: readonly FsHeader[], options: IsoOptions = {}):
       directoryLayout(
         "d-characters",
         dir,
+        primaryIds.get(dir)!,
         primaryLbas[i]!,
         primarySizes[i]!.sectors,
         recordsOf(dir, primaryLocator, recordOptions),
@@ -228,6 +231,7 @@ export function planIso(headers: readonly FsHeader[], options: IsoOptions = {}):
       directoryLayout(
         "ucs-2",
         dir,
+        jolietIds!.get(dir)!,
         jolietLbas[i]!,
         jolietSizes![i]!.sectors,
         jolietRecordsOf(dir, jolietLocator),
@@ -310,6 +314,7 @@ function measureDirectory(records: readonly RecordDraft[], encoding: Encoding): 
 function directoryLayout(
   encoding: Encoding,
   dir: PlannedDirectory,
+  identifier: string,
   lba: number,
   sectors: number,
   drafts: readonly RecordDraft[],
@@ -345,7 +350,7 @@ function directoryLayout(
   assert(packed === sectors, `directory ${dir.path} measured ${sectors} sectors, laid out ${packed}`);
   return {
     path: dir.path,
-    identifier: identifierOf(dir),
+    identifier,
     parentNumber: dir.parent.number,
     lba,
     sectors,
@@ -369,11 +374,17 @@ function sumLengths(entries: readonly SystemUseEntry[]): number {
   return entries.reduce((sum, e) => sum + systemUseEntryLength(e), 0);
 }
 
-/** The identifier a directory has in its parent in this hierarchy; the root's is SELF. */
-function identifierOf(dir: PlannedDirectory): string {
-  if (dir.parent === dir) return SELF;
-  const child = dir.parent.children.find((c) => c.kind === "dir" && c.directory === dir);
-  return child!.identifier;
+/**
+ * The identifier each directory has in its parent in this hierarchy (the root's is SELF), gathered
+ * in one pass: looking each up among its siblings is quadratic in a wide directory.
+ */
+function identifiersOf(dirs: readonly PlannedDirectory[]): Map<PlannedDirectory, string> {
+  const ids = new Map<PlannedDirectory, string>();
+  for (const dir of dirs) {
+    if (dir.parent === dir) ids.set(dir, SELF);
+    for (const child of dir.children) if (child.kind === "dir") ids.set(child.directory, child.identifier);
+  }
+  return ids;
 }
 
 function sectorsOf(bytes: number): number {
