@@ -23,3 +23,4 @@ export {
 export { ensureDir } from "./host-dirs.js";
 export { hostRefusalReason } from "./host-errors.js";
 export { OutputCoalescer } from "./output-coalescer.js";
+export { sizedBody } from "./sized-body.js";

@@ -16,7 +16,7 @@
  *
  * Left out: sockets (FsEntry has no socket type), the "crc" variant (the kernel does not need it).
  */
-import { type FsEntry, normalizeEntryPath, OutputCoalescer, parentPath } from "@ocikit/fs";
+import { type FsEntry, normalizeEntryPath, OutputCoalescer, parentPath, sizedBody } from "@ocikit/fs";
 import { InitrdError } from "./errors.js";
 import {
   encodeNewcHeader,
@@ -236,13 +236,7 @@ function encodeHead(path: string, fields: Omit<NewcHeaderFields, "magic" | "name
 
 /** Streams a file's body, checking that it has exactly `size` bytes. */
 async function* copyBody(entry: FsEntry, out: OutputCoalescer): AsyncIterable<Uint8Array> {
-  let copied = 0;
-  for await (const chunk of entry.body()) {
-    copied += chunk.length;
-    if (copied > entry.size) throw sizeMismatch(entry, `more than ${entry.size}`);
-    yield* out.add(chunk);
-  }
-  if (copied !== entry.size) throw sizeMismatch(entry, String(copied));
+  for await (const chunk of sizedBody(entry, (got) => sizeMismatch(entry, got))) yield* out.add(chunk);
 }
 
 function sizeMismatch(entry: FsEntry, got: string): InitrdError {

@@ -7,7 +7,7 @@
  * 64 KiB chunks.
  */
 import { assert } from "@ocikit/errors";
-import { type FsEntry, OutputCoalescer } from "@ocikit/fs";
+import { type FsEntry, OutputCoalescer, sizedBody } from "@ocikit/fs";
 import { patchBootInfoTable } from "./boot-info-table.js";
 import {
   type DirectoryRecord,
@@ -226,25 +226,17 @@ function directoryExtent(
 
 /** Streams a body, checking that it has exactly `size` bytes. */
 async function* copyBody(entry: FsEntry, out: OutputCoalescer): AsyncIterable<Uint8Array> {
-  let copied = 0;
-  for await (const chunk of entry.body()) {
-    copied += chunk.length;
-    if (copied > entry.size) throw sizeMismatch(entry, `more than ${entry.size}`);
-    yield* out.add(chunk);
-  }
-  if (copied !== entry.size) throw sizeMismatch(entry, String(copied));
+  for await (const chunk of sizedBody(entry, (got) => sizeMismatch(entry, got))) yield* out.add(chunk);
 }
 
 /** A BIOS boot image, read whole, with its boot information table patched in. */
 async function bootImage(entry: FsEntry, slot: IsoStreamSlot, layout: IsoLayout): Promise<Uint8Array> {
   const image = new Uint8Array(entry.size);
   let copied = 0;
-  for await (const chunk of entry.body()) {
-    if (copied + chunk.length > entry.size) throw sizeMismatch(entry, `more than ${entry.size}`);
+  for await (const chunk of sizedBody(entry, (got) => sizeMismatch(entry, got))) {
     image.set(chunk, copied);
     copied += chunk.length;
   }
-  if (copied !== entry.size) throw sizeMismatch(entry, String(copied));
   if (slot.bootInfoTable) patchBootInfoTable(image, layout.primaryVolumeDescriptorLba, slot.dataLba!);
   if (slot.isohybridBootImage && !ISOLINUX_HYBRID_SIGNATURE.every((b, i) => image[64 + i] === b)) {
     throw new IsoError(
