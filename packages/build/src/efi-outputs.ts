@@ -15,6 +15,7 @@ import {
   assembleUki,
   type BootloaderFile,
   type BootloaderFileName,
+  EFI_REMOVABLE_BOOT_PATH,
   fatImage,
   findBootloaderFiles,
   writeRawEfi,
@@ -71,6 +72,8 @@ export interface BootAssets {
   files(): Promise<Readonly<Partial<Record<BootloaderFileName, BootloaderFile>>>>;
   /** The UKI, assembled in memory on first use (the kernel and initrd of an appliance are tens of MiB). */
   uki(): Promise<Uint8Array>;
+  /** The ISOs' EFI boot image: a FAT image with the UKI at the removable-media path, made on first use. */
+  isoEfiImage(): Promise<Uint8Array>;
 }
 
 /** The firmware architecture of `platform`, which names its removable-media boot file. */
@@ -94,6 +97,7 @@ export function bootAssets(
 ): BootAssets {
   let files: ReturnType<BootAssets["files"]> | undefined;
   let uki: Promise<Uint8Array> | undefined;
+  let isoEfiImage: Promise<Uint8Array> | undefined;
   const assets: BootAssets = {
     parts,
     files: () => {
@@ -114,6 +118,14 @@ export function bootAssets(
         });
       })();
       return uki;
+    },
+    isoEfiImage: () => {
+      isoEfiImage ??= (async () =>
+        fatImage(
+          [{ path: EFI_REMOVABLE_BOOT_PATH[efiArch(parts.platform)], data: await assets.uki() }],
+          {},
+        ))();
+      return isoEfiImage;
     },
   };
   return assets;

@@ -17,11 +17,11 @@
 import { assert } from "@ocikit/errors";
 import { type FsEntry, headerOf } from "@ocikit/fs";
 import type { BootloaderFile, BootloaderFileName } from "@ocikit/iso";
-import { EFI_REMOVABLE_BOOT_PATH, fatImage, type IsoBootOptions, planIso, writeIso } from "@ocikit/iso";
+import { type IsoBootOptions, planIso, writeIso } from "@ocikit/iso";
 import type { Platform } from "@ocikit/oci";
 import type { OutputFormat } from "@ocikit/spec";
 import { writeFileAtomic } from "./atomic-file.js";
-import { type BootAssets, efiArch, efiStubName } from "./efi-outputs.js";
+import { type BootAssets, efiStubName } from "./efi-outputs.js";
 import { dirEntry, fileEntry, hostFilesEntry } from "./generated-entries.js";
 
 /** The ISO formats and how each boots. */
@@ -86,10 +86,7 @@ export async function writeIsoOutput(format: IsoFormat, path: string, assets: Bo
     isohybrid = { mbrTemplate: files["isohdpfx.bin"].data, efiPartition: efi };
   }
   if (efi) {
-    const uki = await assets.uki();
-    const bootPath = EFI_REMOVABLE_BOOT_PATH[efiArch(parts.platform)];
-    const esp = await fatImage([{ path: bootPath, data: uki }], {});
-    entries.push(dirEntry("boot"), fileEntry("boot/efi.img", esp, 0o644));
+    entries.push(dirEntry("boot"), fileEntry("boot/efi.img", await assets.isoEfiImage(), 0o644));
     boot.push({ platform: "efi", path: "boot/efi.img" });
   }
   if (bios) {
