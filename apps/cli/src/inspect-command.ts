@@ -13,7 +13,7 @@ import { resolve } from "node:path";
 import { LOCATION_RECORD, SOURCE_RECORD } from "@ocikit/build";
 import type { FsEntry } from "@ocikit/fs";
 import { readInitrd } from "@ocikit/initrd";
-import { type IsoBootImageInfo, type IsoImage, type IsoSource, readIso } from "@ocikit/iso";
+import { fileHandleSource, type IsoBootImageInfo, type IsoImage, readIso } from "@ocikit/iso";
 import { readTar } from "@ocikit/oci";
 import type { Command } from "commander";
 import type { CliIo } from "./cli-io.js";
@@ -44,7 +44,7 @@ async function inspect(path: string, shown: string, json: boolean, io: CliIo): P
   const { kind, handle } = await openArchive(path, shown);
   if (kind === "iso") {
     try {
-      await inspectIso(await readIso(await handleSource(handle)), json, io);
+      await inspectIso(await readIso(fileHandleSource(handle, (await handle.stat()).size)), json, io);
     } finally {
       await handle.close();
     }
@@ -162,24 +162,6 @@ function formatBootEntry(entry: IsoBootImageInfo): string {
     `LBA ${entry.lba}`,
     entry.path ?? "(not a file of the tree)",
   ].join(" ");
-}
-
-/** A random-access view of the open file for readIso (reads until filled or the end). */
-async function handleSource(handle: FileHandle): Promise<IsoSource> {
-  const { size } = await handle.stat();
-  return {
-    sizeBytes: size,
-    async read(position, length) {
-      const buffer = Buffer.alloc(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      return buffer.subarray(0, done);
-    },
-  };
 }
 
 /** A member's label from its first entry: the section ocikit wrote it for. */

@@ -23,4 +23,5 @@ export {
 export { ensureDir } from "./host-dirs.js";
 export { hostRefusalReason } from "./host-errors.js";
 export { OutputCoalescer } from "./output-coalescer.js";
+export { readAt } from "./read-at.js";
 export { sizedBody } from "./sized-body.js";

@@ -129,7 +129,7 @@ export {
   type ReadIsoOptions,
   readIso,
 } from "./iso-reader.js";
-export { bytesSource, type IsoSource } from "./iso-source.js";
+export { bytesSource, fileHandleSource, type IsoSource } from "./iso-source.js";
 export { ISO_OUTPUT_CHUNK_SIZE, writeIso } from "./iso-writer.js";
 export { type PathTableRecord, pathTableFromBytes, pathTableToBytes } from "./path-table.js";
 export {

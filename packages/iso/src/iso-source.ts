@@ -3,6 +3,8 @@
  * memory, a blob), and the one place reads are checked against the image's end, so that a truncated
  * image fails with ISO_BAD_IMAGE naming what was being read rather than with short data.
  */
+import type { FileHandle } from "node:fs/promises";
+import { readAt } from "@ocikit/fs";
 import { IsoError } from "./errors.js";
 
 /** Random access to an image of `sizeBytes` bytes. */
@@ -24,6 +26,18 @@ export function bytesSource(bytes: Uint8Array): IsoSource {
     sizeBytes: bytes.length,
     read: async (position, length) => bytes.subarray(position, position + length),
   };
+}
+
+/**
+ * An `IsoSource` over an open file of `sizeBytes` bytes, read in place.
+ * @example
+ * ```ts
+ * const handle = await open("linuxkit.iso");
+ * const image = await readIso(fileHandleSource(handle, (await handle.stat()).size));
+ * ```
+ */
+export function fileHandleSource(handle: FileHandle, sizeBytes: number): IsoSource {
+  return { sizeBytes, read: (position, length) => readAt(handle, position, length) };
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import { createReadStream } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
-import { type FsEntryType, joinEntryPath, normalizeEntryPath, parentPath } from "@ocikit/fs";
+import { type FsEntryType, joinEntryPath, normalizeEntryPath, parentPath, readAt } from "@ocikit/fs";
 import { OciError } from "../errors.js";
 import { sniffLayerEncoding } from "../layer-decompress.js";
 import { resolveTarHeader, type TarExtensions } from "../tar-entry-header.js";
@@ -138,18 +138,6 @@ export class TarIndex {
 /** Where a symlink inside an archive points: relative to its directory, or to the archive's root. */
 export function symlinkTarget(path: string, target: string): string {
   return target.startsWith("/") ? normalizeEntryPath(target) : joinEntryPath(parentPath(path), target);
-}
-
-/** Reads exactly `length` bytes at `position`, or fewer at the end of the file. */
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Uint8Array> {
-  const buffer = Buffer.alloc(length);
-  let filled = 0;
-  while (filled < length) {
-    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-  }
-  return buffer.subarray(0, filled);
 }
 
 /** Why a first block that is not a tar header might be: a compressed archive. */
